@@ -1,0 +1,1 @@
+"""Upstream files -> FLAMe records -> seqio tasks and mixtures -> batches."""

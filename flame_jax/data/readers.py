@@ -1,0 +1,230 @@
+"""Readers of upstream files: rows with their location, and errors that name it.
+
+Every reader yields `Row`s that know their source, file and 1-based row number, so a bad
+value is reported as `source hh_rlhf, file harmless-base/test.jsonl.gz, row 17, field
+'chosen': ...`. Formats are picked by file name: .jsonl, .json (a JSON array, or JSON
+lines despite the name as in HaluEval and summarize-from-feedback), .csv, .tsv, .parquet,
+each optionally gzip-compressed (.gz). Paths with a scheme (gs://, ...) go through
+tf.io.gfile; local paths use the standard library so that reading needs no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+csv.field_size_limit(1 << 30)  # dialogue and article fields exceed csv's 128 KB default
+
+
+class DataError(ValueError):
+    """An upstream file or row does not have the expected form."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Skip:
+    """A row left out for a reason its task documents (counted, never silent)."""
+
+    reason: str
+
+
+class SkipRow(Exception):
+    """Raised by per-row converters to skip a row for a documented reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+_MISSING = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One upstream row and where it came from."""
+
+    source: str
+    file: str
+    index: int  # 1-based record number within the file (data rows, header excluded)
+    data: Mapping[str, Any]
+
+    @property
+    def location(self) -> str:
+        return f"source {self.source}, file {self.file}, row {self.index}"
+
+    def error(self, field: str, message: str) -> DataError:
+        return DataError(f"{self.location}, field {field!r}: {message}")
+
+    def get(
+        self,
+        field: str,
+        kind: type | tuple[type, ...] = str,
+        *,
+        choices: Sequence[Any] | None = None,
+        default: Any = _MISSING,
+    ) -> Any:
+        """The value at `field` (dots descend into nested objects), checked for type and choices.
+
+        Raises DataError naming the source, file, row and field when the field is missing
+        (and no default is given), has another type, or is not one of `choices`.
+        """
+        value: Any = self.data
+        for part in field.split("."):
+            if isinstance(value, Mapping) and part in value:
+                value = value[part]
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            elif default is not _MISSING:
+                return default
+            else:
+                raise self.error(field, "missing")
+        if value is None and default is not _MISSING:
+            return default
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            names = "/".join(k.__name__ for k in kinds)
+            raise self.error(field, f"expected {names}, got {type(value).__name__} {value!r:.80}")
+        if choices is not None and value not in choices:
+            raise self.error(field, f"{value!r:.80} is not one of {list(choices)}")
+        return value
+
+    def text(self, field: str) -> str:
+        """A non-empty string field."""
+        value = self.get(field, str)
+        if not value.strip():
+            raise self.error(field, "empty text")
+        return value
+
+
+def is_remote(path: str) -> bool:
+    return "://" in path
+
+
+@contextlib.contextmanager
+def open_binary(path: str):
+    """Opens a local or remote (gs://) file for binary reading."""
+    if is_remote(path):
+        import tensorflow as tf  # noqa: PLC0415  (only remote paths need TensorFlow)
+
+        with tf.io.gfile.GFile(path, "rb") as f:
+            yield f
+    else:
+        with open(path, "rb") as f:
+            yield f
+
+
+def exists(path: str) -> bool:
+    if is_remote(path):
+        import tensorflow as tf  # noqa: PLC0415
+
+        return tf.io.gfile.exists(path)
+    import os  # noqa: PLC0415
+
+    return os.path.exists(path)
+
+
+def _text_lines(path: str, display: str) -> Iterator[str]:
+    with open_binary(path) as raw:
+        stream = gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        try:
+            yield from text
+        except (EOFError, OSError, zlib.error) as e:
+            raise DataError(f"file {display}: truncated or corrupt compressed data ({e})") from e
+        except UnicodeDecodeError as e:
+            raise DataError(f"file {display}: not UTF-8 text ({e})") from e
+
+
+def _format_of(path: str) -> str:
+    name = path[:-3] if path.endswith(".gz") else path
+    for suffix in ("jsonl", "json", "csv", "tsv", "parquet"):
+        if name.endswith("." + suffix):
+            return suffix
+    raise DataError(f"file {path}: unknown format (expected .jsonl, .json, .csv, .tsv, .parquet)")
+
+
+def read_rows(path: str, *, source: str, display: str | None = None) -> Iterator[Row]:
+    """Yields the rows of an upstream file; `display` is the name used in errors."""
+    display = display or path
+    kind = _format_of(path)
+    count = 0
+    if kind in ("jsonl", "json"):
+        rows = _json_rows(path, display)
+    elif kind in ("csv", "tsv"):
+        rows = _csv_rows(path, display, "\t" if kind == "tsv" else ",")
+    else:
+        rows = _parquet_rows(path, display)
+    for count, data in enumerate(rows, start=1):
+        if not isinstance(data, Mapping):
+            raise DataError(
+                f"file {display}, row {count}: expected an object, got {type(data).__name__}"
+            )
+        yield Row(source, display, count, data)
+    if count == 0:
+        raise DataError(f"file {display}: no rows (empty file)")
+
+
+def _json_rows(path: str, display: str) -> Iterator[Any]:
+    lines = _text_lines(path, display)
+    first = ""
+    for first in lines:
+        if first.strip():
+            break
+    if first.lstrip().startswith("["):
+        # A JSON array: parse the whole file (upstream arrays are small enough: <= ~100 MB).
+        text = first + "".join(lines)
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DataError(f"file {display}: invalid JSON at line {e.lineno} ({e.msg})") from e
+        if not isinstance(value, list):
+            raise DataError(f"file {display}: expected a JSON array")
+        yield from value
+        return
+    number = 0
+    for number, line in enumerate(_chain(first, lines), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"file {display}, line {number}: invalid JSON ({e.msg})") from e
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _csv_rows(path: str, display: str, delimiter: str) -> Iterator[dict[str, str]]:
+    reader = csv.reader(_text_lines(path, display), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        return
+    for number, values in enumerate(reader, start=1):
+        if len(values) != len(header):
+            raise DataError(
+                f"file {display}, row {number}: {len(values)} columns, the header has {len(header)}"
+            )
+        yield dict(zip(header, values, strict=True))
+
+
+def _parquet_rows(path: str, display: str) -> Iterator[dict[str, Any]]:
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    with open_binary(path) as f:
+        try:
+            table = pq.read_table(io.BytesIO(f.read()))
+        except Exception as e:  # pyarrow raises several types for bad files
+            raise DataError(f"file {display}: unreadable parquet ({e})") from e
+    for batch in table.to_batches():
+        yield from batch.to_pylist()

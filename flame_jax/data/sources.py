@@ -1,0 +1,250 @@
+"""Sources: the upstream datasets, where they live, and the data directory that holds them.
+
+A data directory (a local path or gs://...) holds one folder per source, named after the
+source, with the source's files under their upstream names:
+
+    DATA_DIR/hh_rlhf/harmless-base/train.jsonl.gz
+    DATA_DIR/begin/wow/begin_dev_wow.tsv
+
+The data directory comes from `set_data_dir()` (the CLI's --data_dir) or the FLAME_DATA_DIR
+environment variable. `download()` fetches a source's files from its home (the HF hub, a
+GitHub repository, a plain URL); gated and manual sources say what the user must do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from flame_jax.data.readers import Row, exists, is_remote, read_rows
+
+_data_dir: str | None = None
+
+
+def set_data_dir(path: str | None) -> None:
+    """Sets the data directory for this process (overrides FLAME_DATA_DIR)."""
+    global _data_dir
+    _data_dir = path
+
+
+def data_dir() -> str:
+    """The current data directory; raises a clear error when none is configured."""
+    path = _data_dir or os.environ.get("FLAME_DATA_DIR")
+    if not path:
+        raise RuntimeError(
+            "No data directory: pass --data_dir or set FLAME_DATA_DIR "
+            "(e.g. FLAME_DATA_DIR=../shared/data for the samples next to the repository)."
+        )
+    return path if is_remote(path) else os.path.abspath(path)
+
+
+def data_dir_or_none() -> str | None:
+    try:
+        return data_dir()
+    except RuntimeError:
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class HuggingFace:
+    """A dataset repository on the HF hub; files are fetched by their repository paths."""
+
+    repo: str
+    revision: str = "main"
+    gated: bool = False
+
+    def url(self, file: str) -> str:
+        return f"https://huggingface.co/datasets/{self.repo}/resolve/{self.revision}/{file}"
+
+    @property
+    def home(self) -> str:
+        return f"https://huggingface.co/datasets/{self.repo}"
+
+
+@dataclasses.dataclass(frozen=True)
+class GitHub:
+    """Files in a GitHub repository at `ref`, below `prefix`."""
+
+    repo: str
+    ref: str = "main"
+    prefix: str = ""
+
+    def url(self, file: str) -> str:
+        path = f"{self.prefix.strip('/')}/{file}" if self.prefix else file
+        return f"https://raw.githubusercontent.com/{self.repo}/{self.ref}/{path}"
+
+    @property
+    def home(self) -> str:
+        return f"https://github.com/{self.repo}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Url:
+    """Files below a plain URL."""
+
+    base: str
+
+    def url(self, file: str) -> str:
+        return f"{self.base.rstrip('/')}/{file}"
+
+    @property
+    def home(self) -> str:
+        return self.base
+
+
+@dataclasses.dataclass(frozen=True)
+class Manual:
+    """Files the user must obtain by hand (`steps` says how)."""
+
+    steps: str
+    home: str = ""
+
+    def url(self, file: str) -> None:
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Generated:
+    """Rows made in code (the demo collection): `generate(file)` yields row dicts."""
+
+    generate: Callable[[str], Iterable[Mapping[str, Any]]]
+    home: str = "generated in code"
+
+    def url(self, file: str) -> None:
+        return None
+
+
+Host = HuggingFace | GitHub | Url | Manual | Generated
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """One upstream dataset.
+
+    Attributes:
+      name: the folder under DATA_DIR (also the prefix of its task names).
+      title: the dataset's name as its authors write it.
+      license: the data license (SPDX-like; non-commercial ones are flagged by the card).
+      host: where its files are downloaded from.
+      evaluation_only: its data feeds evaluation benchmarks only, never a training mixture.
+      notes: anything a user should know (gated access, partial files, conversions).
+    """
+
+    name: str
+    title: str
+    license: str
+    host: Host
+    evaluation_only: bool = False
+    notes: str = ""
+
+    def path(self, file: str, root: str | None = None) -> str:
+        root = root or data_dir()
+        return f"{root.rstrip('/')}/{self.name}/{file}"
+
+    def has(self, file: str, root: str | None = None) -> bool:
+        return isinstance(self.host, Generated) or exists(self.path(file, root))
+
+    def read(self, file: str, root: str | None = None) -> Iterator[Row]:
+        """The rows of one of the source's files (or generated rows)."""
+        if isinstance(self.host, Generated):
+            for index, data in enumerate(self.host.generate(file), start=1):
+                yield Row(self.name, file, index, data)
+        else:
+            yield from read_rows(self.path(file, root), source=self.name, display=file)
+
+    def stamp(self, file: str, root: str | None = None) -> list[Any]:
+        """What identifies a file's content for caching: its size and modification time."""
+        if isinstance(self.host, Generated):
+            return [file]
+        path = self.path(file, root)
+        if is_remote(path):
+            import tensorflow as tf  # noqa: PLC0415
+
+            stat = tf.io.gfile.stat(path)
+            return [file, stat.length, stat.mtime_nsec]
+        stat = os.stat(path)
+        return [file, stat.st_size, stat.st_mtime_ns]
+
+    @property
+    def home(self) -> str:
+        return self.host.home
+
+
+@dataclasses.dataclass(frozen=True)
+class DownloadReport:
+    source: str
+    fetched: tuple[str, ...] = ()
+    present: tuple[str, ...] = ()
+    manual: str = ""
+    failed: tuple[tuple[str, str], ...] = ()
+
+
+def download(
+    source: Source, files: Iterable[str], root: str, *, overwrite: bool = False
+) -> DownloadReport:
+    """Fetches `files` of `source` into ROOT/<source>/ under their upstream names.
+
+    Files land under a temporary name first and are renamed when complete, so an
+    interrupted download never leaves a truncated file that `data check` would take as
+    present. Gated HF datasets use the HF_TOKEN environment variable.
+    """
+    files = sorted(set(files))
+    if isinstance(source.host, Generated):
+        return DownloadReport(source.name, manual="generated in code: nothing to download")
+    if isinstance(source.host, Manual):
+        return DownloadReport(source.name, manual=source.host.steps)
+    fetched, present, failed = [], [], []
+    headers = {"User-Agent": "flame-jax"}
+    token = os.environ.get("HF_TOKEN")
+    if isinstance(source.host, HuggingFace) and token:
+        headers["Authorization"] = f"Bearer {token}"
+    for file in files:
+        target = source.path(file, root)
+        if exists(target) and not overwrite:
+            present.append(file)
+            continue
+        url = source.host.url(file)
+        try:
+            _fetch(url, target, headers)
+            fetched.append(file)
+        except (urllib.error.URLError, OSError) as e:
+            reason = str(e)
+            if isinstance(source.host, HuggingFace) and source.host.gated:
+                reason += (
+                    f" (gated dataset: accept its terms at {source.host.home} and set HF_TOKEN)"
+                )
+            failed.append((file, reason))
+    manual = ""
+    if isinstance(source.host, HuggingFace) and source.host.gated and failed:
+        manual = f"accept the terms at {source.host.home}, then set HF_TOKEN and rerun"
+    return DownloadReport(source.name, tuple(fetched), tuple(present), manual, tuple(failed))
+
+
+def _fetch(url: str, target: str, headers: dict[str, str]) -> None:
+    request = urllib.request.Request(url, headers=headers)
+    if is_remote(target):
+        import tensorflow as tf  # noqa: PLC0415
+
+        with urllib.request.urlopen(request, timeout=60) as response:
+            tf.io.gfile.makedirs(os.path.dirname(target))
+            partial = target + ".partial"
+            with tf.io.gfile.GFile(partial, "wb") as out:
+                shutil.copyfileobj(response, out)
+            tf.io.gfile.rename(partial, target, overwrite=True)
+        return
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        with tempfile.NamedTemporaryFile(dir=os.path.dirname(target), delete=False) as out:
+            try:
+                shutil.copyfileobj(response, out)
+            except BaseException:
+                os.unlink(out.name)
+                raise
+    os.replace(out.name, target)

@@ -1,0 +1,47 @@
+"""flame-jax: build, train and evaluate FLAMe-style LLM autoraters with JAX, Flax and SeqIO."""
+
+import setuptools
+
+setuptools.setup(
+    name="flame-jax",
+    version="0.1.0",
+    description="Open JAX/TPU reproduction of the FLAMe foundational autoraters",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=[*setuptools.find_packages(include=["flame_jax", "flame_jax.*"]), "flame_tasks"],
+    # tasks/ is the FLAMe collection; a bare top-level `tasks` would clash in site-packages.
+    package_dir={"flame_tasks": "tasks"},
+    # The versions verified together on this stack (STACK.md).
+    install_requires=[
+        "jax==0.10.2",
+        "jaxlib==0.10.2",
+        "flax==0.12.8",
+        "optax==0.2.8",
+        "orbax-checkpoint==0.12.8",
+        "seqio==0.0.20",
+        "tensorflow==2.21.0",
+        "tensorflow-text==2.21.1",
+        "tensorflow-datasets==4.9.10",
+        "gin-config==0.5.0",
+        "sentencepiece==0.2.3",
+        "clu==0.0.12",
+        "numpy==2.4.6",
+        "protobuf==7.36.2",
+        "pandas>=2.2",
+        "pyarrow>=16",
+        "scipy>=1.13",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            "ruff==0.17.6",
+            "nbclient>=0.10",
+            "nbformat>=5.10",
+            "ipykernel>=6.29",
+        ],
+        "hub": ["huggingface_hub>=0.24", "datasets>=3.0"],
+    },
+    entry_points={"console_scripts": ["flame-jax=flame_jax.cli:main"]},
+)
