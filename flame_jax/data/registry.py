@@ -33,7 +33,7 @@ from typing import Any
 
 import seqio
 
-from flame_jax.data import metrics, vocabularies
+from flame_jax.data import features, metrics, vocabularies
 from flame_jax.data.readers import DataError, Row, Skip, SkipRow
 from flame_jax.data.sources import Generated, Source, data_dir, data_dir_or_none
 from flame_jax.format import Capability, Generation, Label, Pair, Rating, Record, TaskType, Template
@@ -200,6 +200,7 @@ def register(task: FlameTask) -> seqio.Task:
         preprocessors=[
             seqio.preprocessors.tokenize,
             seqio.CacheDatasetPlaceholder(),
+            functools.partial(features.drop_overlength, task=task.name),
             seqio.preprocessors.append_eos_after_trim,
         ],
         output_features=output_features(),
@@ -211,7 +212,7 @@ def register(task: FlameTask) -> seqio.Task:
 def get_task(name: str) -> FlameTask:
     """The registered FLAMe task `name`; a typo gets close names as suggestions."""
     if name not in _TASKS:
-        raise KeyError(_unknown("task", name, _TASKS))
+        raise KeyError(unknown_name("task", name, _TASKS))
     return _TASKS[name]
 
 
@@ -219,7 +220,7 @@ def tasks() -> list[FlameTask]:
     return [_TASKS[name] for name in sorted(_TASKS)]
 
 
-def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+def unknown_name(kind: str, name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(known), n=5, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return f"unknown {kind} {name!r}{hint}"

@@ -13,6 +13,7 @@ GitHub repository, a plain URL); gated and manual sources say what the user must
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -43,6 +44,19 @@ def data_dir() -> str:
             "(e.g. FLAME_DATA_DIR=../shared/data for the samples next to the repository)."
         )
     return path if is_remote(path) else os.path.abspath(path)
+
+
+@contextlib.contextmanager
+def using_data_dir(path: str | None):
+    """Temporarily sets the data directory (no change when `path` is None)."""
+    global _data_dir
+    previous = _data_dir
+    if path is not None:
+        _data_dir = path
+    try:
+        yield
+    finally:
+        _data_dir = previous
 
 
 def data_dir_or_none() -> str | None:

@@ -76,6 +76,7 @@ def train_sentencepiece(texts: Iterable[str], path: str, *, vocab_size: int = 20
         sentence_iterator=iter(list(texts)),
         model_prefix=prefix,
         vocab_size=vocab_size,
+        hard_vocab_limit=False,  # a small corpus may support fewer pieces: vocab_size is a cap
         model_type="unigram",
         character_coverage=1.0,
         byte_fallback=True,

@@ -1,0 +1,89 @@
+"""Operations on a data directory for the registered sources: download and check.
+
+    flame-jax data download --data_dir D [--sources hh_rlhf shp ...]
+    flame-jax data check --data_dir D [--sources ...]
+
+`check` reads every split of every task (through the cached counts) and reports, per task
+and split: present (with example and skip counts), missing (which files), or error (the
+first schema error, naming file, row and field).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from flame_jax.data import registry
+from flame_jax.data.readers import DataError
+from flame_jax.data.sources import DownloadReport, Generated, Source, download
+
+
+def sources(names: Sequence[str] | None = None) -> list[Source]:
+    """Registered sources (all, or those named), each once; unknown names get suggestions."""
+    known: dict[str, Source] = {}
+    for task in registry.tasks():
+        known.setdefault(task.source.name, task.source)
+    if not names:
+        return [known[name] for name in sorted(known)]
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise KeyError("; ".join(registry.unknown_name("source", n, known) for n in missing))
+    return [known[name] for name in names]
+
+
+def source_files(source: Source) -> list[str]:
+    files = {
+        f for t in registry.tasks() if t.source == source for fs in t.splits.values() for f in fs
+    }
+    return sorted(files)
+
+
+def download_sources(root: str, names: Sequence[str] | None = None) -> list[DownloadReport]:
+    return [
+        download(source, source_files(source), root)
+        for source in sources(names)
+        if not isinstance(source.host, Generated)
+    ]
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckRow:
+    source: str
+    task: str
+    split: str
+    status: str  # present | missing | error
+    num_examples: int = 0
+    skipped: int = 0
+    detail: str = ""
+
+
+def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
+    """The state of every task split of the chosen sources under `root`."""
+    rows = []
+    for source in sources(names):
+        for task in registry.tasks():
+            if task.source != source:
+                continue
+            for split in task.splits:
+                try:
+                    counts = registry.count(task, split, root)
+                except DataError as e:
+                    rows.append(CheckRow(source.name, task.name, split, "error", detail=str(e)))
+                    continue
+                if counts.missing:
+                    detail = "missing: " + ", ".join(counts.missing)
+                    rows.append(CheckRow(source.name, task.name, split, "missing", detail=detail))
+                else:
+                    skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.skipped.items()))
+                    rows.append(
+                        CheckRow(
+                            source.name,
+                            task.name,
+                            split,
+                            "present",
+                            counts.num_examples,
+                            sum(counts.skipped.values()),
+                            f"skipped: {skipped}" if skipped else "",
+                        )
+                    )
+    return rows
