@@ -21,6 +21,7 @@ import random
 import zlib
 from collections.abc import Iterator
 
+from flame_jax.data import registry, vocabularies
 from flame_jax.data.readers import Row
 from flame_jax.data.registry import FlameTask, per_row, register
 from flame_jax.data.sources import Generated, Source
@@ -179,3 +180,12 @@ for _name, _kind, _template, _convert, _capability in (
             convert=_convert,
         )
     )
+
+
+def build_vocabulary(path: str, *, vocab_size: int = 1000, per_task: int = 500) -> str:
+    """Trains the demo's SentencePiece model on rendered training examples (deterministic)."""
+    texts = []
+    for name in ("demo_arithmetic", "demo_sortedness", "demo_support", "demo_correction"):
+        for record in registry.first_records(registry.get_task(name), "train", per_task):
+            texts.append(record.inputs + record.targets)
+    return vocabularies.train_sentencepiece(texts, path, vocab_size=vocab_size)

@@ -49,7 +49,7 @@ for _capability in Capability:
 
 register_mixture(
     "flame_rm",
-    [(name, 1.0) for name in RM_TASKS if name in {t.name for t in registry.tasks()}],
+    [(name, 1.0) for name in RM_TASKS],
     description="FLAMe-RM: equal mix of HelpSteer, PRM800K, CommitPack, HH-RLHF harmlessness.",
 )
 
