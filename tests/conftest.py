@@ -8,7 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import flame_tasks  # noqa: F401  (registers the collection once for every test)
 
-from flame_jax.data import testing
+from flame_jax.data import testing, vocabularies
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +23,13 @@ def shared_data() -> str:
 def _isolated_cache(tmp_path, monkeypatch):
     """Every test gets its own example-count cache."""
     monkeypatch.setenv("FLAME_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="session")
+def demo_vocab(tmp_path_factory) -> str:
+    """The demo's SentencePiece model, set as the vocabulary of every task."""
+    from flame_tasks import demo
+
+    path = demo.build_vocabulary(str(tmp_path_factory.mktemp("vocab") / "demo.model"))
+    vocabularies.set_vocabulary_path(path)
+    return path

@@ -2,9 +2,9 @@
 
 Every reader yields `Row`s that know their source, file and 1-based row number, so a bad
 value is reported as `source hh_rlhf, file harmless-base/test.jsonl.gz, row 17, field
-'chosen': ...`. Formats are picked by file name: .jsonl, .json (a JSON array, or JSON
-lines despite the name as in HaluEval and summarize-from-feedback), .csv, .tsv, .parquet,
-each optionally gzip-compressed (.gz). Paths with a scheme (gs://, ...) go through
+'chosen': ...`. Formats are picked by file name: .jsonl and .json (either a JSON
+array, as HH-RLHF's red-team .jsonl.gz, or JSON lines, as HaluEval's .json), .csv, .tsv, .parquet,
+each optionally compressed (.gz, .xz). Paths with a scheme (gs://, ...) go through
 tf.io.gfile; local paths use the standard library so that reading needs no TensorFlow.
 """
 
@@ -16,6 +16,7 @@ import dataclasses
 import gzip
 import io
 import json
+import lzma
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -133,18 +134,23 @@ def exists(path: str) -> bool:
 
 def _text_lines(path: str, display: str) -> Iterator[str]:
     with open_binary(path) as raw:
-        stream = gzip.GzipFile(fileobj=raw) if path.endswith(".gz") else raw
+        if path.endswith(".gz"):
+            stream = gzip.GzipFile(fileobj=raw)
+        elif path.endswith(".xz"):
+            stream = lzma.LZMAFile(raw)
+        else:
+            stream = raw
         text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
         try:
             yield from text
-        except (EOFError, OSError, zlib.error) as e:
+        except (EOFError, OSError, zlib.error, lzma.LZMAError) as e:
             raise DataError(f"file {display}: truncated or corrupt compressed data ({e})") from e
         except UnicodeDecodeError as e:
             raise DataError(f"file {display}: not UTF-8 text ({e})") from e
 
 
 def _format_of(path: str) -> str:
-    name = path[:-3] if path.endswith(".gz") else path
+    name = path.removesuffix(".gz").removesuffix(".xz")
     for suffix in ("jsonl", "json", "csv", "tsv", "parquet"):
         if name.endswith("." + suffix):
             return suffix

@@ -15,6 +15,7 @@ import gzip
 import io
 import itertools
 import json
+import lzma
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -37,7 +38,7 @@ def write_rows(
     """Writes `rows` as ROOT/<source>/<file> in the format its name says; returns ROOT."""
     path = os.path.join(os.fspath(root), source, file)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    name = file[:-3] if file.endswith(".gz") else file
+    name = file.removesuffix(".gz").removesuffix(".xz")
     if name.endswith(".jsonl"):
         data = "".join(json.dumps(row) + "\n" for row in rows).encode()
     elif name.endswith(".json"):
@@ -59,7 +60,11 @@ def write_rows(
     else:
         raise ValueError(f"unknown format of {file}")
     with open(path, "wb") as f:
-        f.write(gzip.compress(data, mtime=0) if file.endswith(".gz") else data)
+        if file.endswith(".gz"):
+            data = gzip.compress(data, mtime=0)
+        elif file.endswith(".xz"):
+            data = lzma.compress(data)
+        f.write(data)
     return os.fspath(root)
 
 

@@ -1,0 +1,67 @@
+"""Feature conversion: prefix-LM packing, loss on targets only, over-length examples dropped."""
+
+import numpy as np
+import pytest
+
+from flame_jax.data import features, vocabularies
+from flame_jax.data.registry import get_task
+
+
+def _batches(name, **kw):
+    ds = features.get_dataset(name, **kw)
+    return list(ds.as_numpy_iterator())
+
+
+def test_packed_rows_hold_several_examples_with_loss_on_targets(demo_vocab):
+    (batch,) = _batches(
+        "demo_arithmetic",
+        sequence_length=512,
+        targets_length=32,
+        batch_size=2,
+        num_epochs=1,
+        shuffle=False,
+    )[:1]
+    tokens, weights = batch["decoder_target_tokens"], batch["decoder_loss_weights"]
+    segments, positions = batch["decoder_segment_ids"], batch["decoder_positions"]
+    assert tokens.shape == (2, 512)
+    assert segments.max() >= 2  # several examples per row
+    # Every loss position is a target token; every segment ends with EOS (id 1) under loss.
+    assert (weights <= (tokens != 0)).all()
+    first = tokens[0][segments[0] == 1]
+    first_weights = weights[0][segments[0] == 1]
+    record = next(get_task("demo_arithmetic").records("train"))
+    vocab = vocabularies.VOCABULARY
+    assert vocab.decode(first[first_weights == 0].tolist()) == record.inputs
+    assert vocab.decode(first[first_weights == 1].tolist()) == record.targets
+    assert first[-1] == 1 and first_weights[-1] == 1
+    # Positions restart at 0 in every packed example.
+    starts = np.flatnonzero(np.diff(segments[0]) > 0) + 1
+    assert (positions[0][starts[segments[0][starts] > 0]] == 0).all()
+
+
+def test_overlength_examples_are_dropped_and_counted(demo_vocab):
+    features.DROPPED.clear()
+    # demo_support inputs are ~100-160 tokens: a 96-token input limit drops some of them.
+    batches = _batches(
+        "demo_support",
+        sequence_length=128,
+        targets_length=32,
+        batch_size=8,
+        num_epochs=1,
+        pack=False,
+    )
+    kept = sum(int((b["decoder_segment_ids"] > 0).any(axis=1).sum()) for b in batches)
+    assert features.DROPPED["demo_support"] > 0
+    assert kept + features.DROPPED["demo_support"] == 4000
+    for b in batches:  # nothing truncated: each kept example ends with EOS under loss
+        rows = b["decoder_loss_weights"].any(axis=1)
+        last = b["decoder_target_tokens"][rows][
+            np.arange(rows.sum()), b["decoder_loss_weights"][rows].cumsum(1).argmax(1)
+        ]
+        assert (last == 1).all()
+
+
+def test_task_feature_lengths():
+    assert features.task_feature_lengths(2048, 512) == {"inputs": 1536, "targets": 512}
+    with pytest.raises(ValueError, match="targets_length"):
+        features.task_feature_lengths(128, 128)

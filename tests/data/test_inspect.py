@@ -1,0 +1,41 @@
+"""Inspection DataFrames."""
+
+import pytest
+
+from flame_jax.data import inspect
+
+
+def test_describe_demo_columns_and_epochs():
+    frame = inspect.describe("demo", steps=1000, batch_size=8)
+    assert list(frame.columns) == list(inspect.COLUMNS)
+    assert sorted(frame["task_type"]) == ["classification", "open_ended", "pairwise", "pointwise"]
+    assert frame["share"].tolist() == [0.25] * 4
+    # 1000 steps x 8 examples x 1/4 share over 4000 examples per task.
+    assert frame["epochs"].tolist() == [0.5] * 4
+
+
+def test_describe_a_single_task_with_skips(shared_data):
+    (row,) = inspect.describe(
+        "hh_rlhf_harmlessness", split="test", data_dir=shared_data
+    ).itertuples()
+    assert (row.num_examples, row.skipped, row.missing, row.share) == (149, 1, False, 1.0)
+
+
+def test_show_is_seeded():
+    a = inspect.show("demo", n=5, seed=1)
+    b = inspect.show("demo", n=5, seed=1)
+    assert a.equals(b) and list(a.columns) == ["task", "inputs", "targets"]
+    assert all(t.startswith("EVALUATION:\n") for t in a["targets"])
+    assert not a.equals(inspect.show("demo", n=5, seed=2))
+
+
+def test_unknown_names_get_suggestions():
+    with pytest.raises(KeyError, match="did you mean flame_rm"):
+        inspect.describe("flame_mr")
+
+
+def test_list_tasks_and_mixtures():
+    tasks = inspect.list_tasks()
+    assert {"task", "source", "task_type", "capability", "splits", "evaluation_only"} <= set(tasks)
+    assert tasks[tasks["task"] == "reward_bench_chat"]["evaluation_only"].item()
+    assert {"flame", "flame_rm", "demo", "flame_safety"} <= set(inspect.list_mixtures()["mixture"])

@@ -1,0 +1,79 @@
+"""Readers: every format, and bad input that names the file and row."""
+
+import gzip
+import json
+
+import pytest
+
+from flame_jax.data import testing
+from flame_jax.data.readers import DataError, Row, read_rows
+
+ROWS = [{"a": "x", "n": 1}, {"a": "y", "n": 2}]
+
+
+@pytest.mark.parametrize(
+    "file",
+    ["f.jsonl", "f.jsonl.gz", "f.json", "f.json.xz", "f.csv", "f.tsv", "f.tsv.gz", "f.parquet"],
+)
+def test_every_format_round_trips(tmp_path, file):
+    testing.write_rows(tmp_path, "src", file, ROWS)
+    rows = list(read_rows(str(tmp_path / "src" / file), source="src", display=file))
+    assert [r.index for r in rows] == [1, 2]
+    assert [str(r.data["a"]) for r in rows] == ["x", "y"]
+    assert rows[1].location == f"source src, file {file}, row 2"
+
+
+def test_json_lines_named_json_and_arrays_named_jsonl(tmp_path):
+    (tmp_path / "lines.json").write_text('{"a": 1}\n{"a": 2}\n')
+    (tmp_path / "array.jsonl").write_text('[{"a": 1}, {"a": 2}]')
+    for name in ("lines.json", "array.jsonl"):
+        assert [r.data["a"] for r in read_rows(str(tmp_path / name), source="s")] == [1, 2]
+
+
+def test_truncated_gzip_is_reported(tmp_path):
+    data = gzip.compress(
+        b"".join(json.dumps({"a": str(i) * 50}).encode() + b"\n" for i in range(200))
+    )
+    (tmp_path / "t.jsonl.gz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match=r"file t.jsonl.gz: truncated or corrupt compressed data"):
+        list(read_rows(str(tmp_path / "t.jsonl.gz"), source="s", display="t.jsonl.gz"))
+
+
+@pytest.mark.parametrize("name", ["e.jsonl", "e.csv", "e.json"])
+def test_empty_file_is_an_error(tmp_path, name):
+    (tmp_path / name).write_text("")
+    with pytest.raises(DataError, match=rf"file {name}: no rows \(empty file\)"):
+        list(read_rows(str(tmp_path / name), source="s", display=name))
+
+
+def test_invalid_json_line_names_the_line(tmp_path):
+    (tmp_path / "b.jsonl").write_text('{"a": 1}\n{"a": \n')
+    with pytest.raises(DataError, match=r"file b.jsonl, line 2: invalid JSON"):
+        list(read_rows(str(tmp_path / "b.jsonl"), source="s", display="b.jsonl"))
+
+
+def test_csv_row_with_wrong_column_count(tmp_path):
+    (tmp_path / "c.csv").write_text("a,b\n1,2\n3\n")
+    with pytest.raises(DataError, match=r"file c.csv, row 2: 1 columns, the header has 2"):
+        list(read_rows(str(tmp_path / "c.csv"), source="s", display="c.csv"))
+
+
+def test_unknown_format(tmp_path):
+    with pytest.raises(DataError, match="unknown format"):
+        list(read_rows(str(tmp_path / "x.txt"), source="s"))
+
+
+def test_row_get_checks_presence_type_and_choices():
+    row = Row("src", "f.jsonl", 7, {"q": {"text": "hi", "n": 3}, "label": "maybe", "empty": " "})
+    assert row.get("q.text") == "hi" and row.get("q.n", int) == 3 and row.get("q.n", float) == 3.0
+    assert row.get("absent", str, default="d") == "d"
+    with pytest.raises(
+        DataError, match=r"source src, file f.jsonl, row 7, field 'q.missing': missing"
+    ):
+        row.get("q.missing")
+    with pytest.raises(DataError, match=r"field 'q.n': expected str, got int"):
+        row.get("q.n")
+    with pytest.raises(DataError, match=r"field 'label': 'maybe' is not one of \['yes', 'no'\]"):
+        row.get("label", choices=("yes", "no"))
+    with pytest.raises(DataError, match=r"field 'empty': empty text"):
+        row.text("empty")

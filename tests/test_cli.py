@@ -1,0 +1,48 @@
+"""The flame-jax command (in-process: main() returns the exit code)."""
+
+import json
+
+from flame_jax import cli
+
+
+def test_mixture_list_json(capsys):
+    assert cli.main(["mixture", "list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"flame", "flame_rm", "demo"} <= {r["mixture"] for r in rows}
+
+
+def test_mixture_describe_json(capsys, shared_data):
+    assert cli.main(["mixture", "describe", "flame", "--data_dir", shared_data, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    needed = {"task", "source", "task_type", "capability", "num_examples", "rate", "share"}
+    assert rows and all(needed <= set(r) for r in rows)
+    assert abs(sum(r["share"] for r in rows) - 1.0) < 1e-9
+
+
+def test_mixture_show_json(capsys):
+    assert cli.main(["mixture", "show", "demo", "-n", "2", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 2 and all(r["inputs"].startswith("INSTRUCTIONS:\n") for r in rows)
+
+
+def test_unknown_mixture_is_a_clear_error(capsys):
+    assert cli.main(["mixture", "describe", "flam"]) == 2
+    assert "unknown mixture or task 'flam'; did you mean flame" in capsys.readouterr().err
+
+
+def test_data_check_reports_present_missing_and_errors(capsys, shared_data, tmp_path):
+    assert (
+        cli.main(
+            ["data", "check", "--data_dir", shared_data, "--sources", "hh_rlhf", "begin", "--json"]
+        )
+        == 0
+    )
+    rows = {(r["task"], r["split"]): r for r in json.loads(capsys.readouterr().out)}
+    assert rows[("hh_rlhf_harmlessness", "test")]["status"] == "present"
+    assert rows[("hh_rlhf_harmlessness", "test")]["skipped"] == 1
+    assert rows[("hh_rlhf_harmlessness", "train")]["status"] == "missing"
+    assert rows[("begin_attribution", "train")]["num_examples"] == 150
+    (tmp_path / "hh_rlhf" / "harmless-base").mkdir(parents=True)
+    (tmp_path / "hh_rlhf" / "harmless-base" / "test.jsonl.gz").write_bytes(b"not gzip")
+    assert cli.main(["data", "check", "--data_dir", str(tmp_path), "--sources", "hh_rlhf"]) == 1
+    assert "truncated or corrupt" in capsys.readouterr().out
