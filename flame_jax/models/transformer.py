@@ -1,0 +1,435 @@
+"""The decoder-only Transformer (flax.linen) of the Gemma / Llama family.
+
+Shapes in comments: B batch, L query length, S key length (L, or the cache length when
+decoding), D embed_dim, H query heads, K key/value heads, G = H / K, Dh head_dim, F mlp_dim,
+V vocab_size, N num_layers.
+
+Every parameter is created with logical axis names (nn.with_logical_partitioning) and the main
+activations are constrained with logical names (nn.with_logical_constraint); the single
+table in flame_jax.partitioning maps the names to mesh axes. Outside such a context the
+constraints are no-ops, so the model runs unchanged on one device.
+
+Inputs follow seqio's PrefixLMFeatureConverter (`batch_to_inputs` maps the feature names):
+tokens, positions (rotary positions; packed examples restart at 0), segment ids (packed
+examples never attend to each other; 0 = padding) and, for the prefix-LM option, the
+causal-attention flags. Logits are float32.
+
+Decoding (`decode=True`, `mutable=["cache"]`) keeps a key/value cache: each call writes its
+L tokens at the cache index and attends to everything written before. flame_jax.models.decoding
+builds the cache and drives it; its layout (prompts left-aligned) is documented there.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from flame_jax.models.config import TransformerConfig
+
+Array = jax.Array
+# A finite "minus infinity": a fully masked row (padding) gets a uniform softmax, not NaNs.
+_NEG_INF = float(jnp.finfo(jnp.float32).min)
+
+
+def _param(
+    module: nn.Module,
+    name: str,
+    init: nn.initializers.Initializer,
+    shape: tuple[int, ...],
+    names: tuple[str | None, ...],
+) -> Array:
+    """A parameter of `module` (which has a `config`) carrying its logical axis names (one
+    name per dimension), stored in the configured parameter dtype."""
+    init = nn.with_logical_partitioning(init, names)
+    return module.param(name, init, shape, module.config.weight_dtype)
+
+
+def _constrain(x: Array, names: tuple[str | None, ...]) -> Array:
+    return nn.with_logical_constraint(x, names)
+
+
+def _softcap(x: Array, cap: float | None) -> Array:
+    """cap * tanh(x / cap): bounds |x| below cap, the identity near 0."""
+    return x if cap is None else cap * jnp.tanh(x / cap)
+
+
+def apply_rope(x: Array, positions: Array, base: float | Array) -> Array:
+    """Rotary position embedding of x [B, L, N, Dh] at positions [B, L].
+
+    The rotate-half layout of Gemma and of Hugging Face's Llama (the two halves of each head
+    are the real and imaginary parts), so converted checkpoints need no permutation.
+    """
+    half = x.shape[-1] // 2
+    fraction = 2.0 * jnp.arange(half, dtype=jnp.float32) / x.shape[-1]
+    timescale = jnp.asarray(base, jnp.float32) ** fraction  # [Dh/2]
+    angles = positions[..., None].astype(jnp.float32) / timescale  # [B, L, Dh/2]
+    sin, cos = jnp.sin(angles)[:, :, None, :], jnp.cos(angles)[:, :, None, :]
+    x1, x2 = jnp.split(x.astype(jnp.float32), 2, axis=-1)
+    out = jnp.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1)
+    return out.astype(x.dtype)
+
+
+def make_attention_mask(
+    segment_ids: Array, causal_attention: Array | None = None, *, bidirectional_prefix: bool
+) -> Array:
+    """Which keys each query may attend to: bool [B, L, L] (query, key).
+
+    Causal within each packed example (equal, non-zero segment ids). With
+    `bidirectional_prefix`, positions flagged in causal_attention [B, L] also attend to each
+    other in both directions (t5x's make_decoder_mask), the prefix-LM attention.
+    """
+    length = segment_ids.shape[-1]
+    index = jnp.arange(length)
+    allowed = index[None, :] <= index[:, None]  # [L, L]
+    allowed = jnp.broadcast_to(allowed, segment_ids.shape[:1] + allowed.shape)
+    if bidirectional_prefix and causal_attention is not None:
+        prefix = causal_attention.astype(bool)
+        allowed = allowed | (prefix[:, :, None] & prefix[:, None, :])
+    same_segment = segment_ids[:, :, None] == segment_ids[:, None, :]
+    return allowed & same_segment & (segment_ids[:, None, :] != 0)
+
+
+def batch_to_inputs(batch: Mapping[str, Array]) -> dict[str, Array | None]:
+    """Keyword arguments of Transformer.__call__ from PrefixLMFeatureConverter features.
+
+    Unpacked batches have no segment ids or positions: rows are right-padded, and under
+    causal attention padding never reaches a real token, so none are needed.
+    """
+    return {
+        "tokens": batch["decoder_input_tokens"],
+        "positions": batch.get("decoder_positions"),
+        "segment_ids": batch.get("decoder_segment_ids"),
+        "causal_attention": batch.get("decoder_causal_attention"),
+    }
+
+
+class RMSNorm(nn.Module):
+    """Root-mean-square norm over the last axis, computed in float32.
+
+    Gemma multiplies by (1 + scale) (scale initialised at 0), Llama by scale (initialised at 1):
+    `config.norm_scale_plus_one` picks one, so checkpoints of both load without conversion.
+    """
+
+    config: TransformerConfig
+
+    @nn.compact
+    def __call__(self, x: Array) -> Array:
+        cfg = self.config
+        init = nn.initializers.zeros if cfg.norm_scale_plus_one else nn.initializers.ones
+        scale = _param(self, "scale", init, (x.shape[-1],), ("norm",))
+        x32 = x.astype(jnp.float32)
+        y = x32 * lax.rsqrt(jnp.mean(jnp.square(x32), axis=-1, keepdims=True) + cfg.norm_eps)
+        scale = scale.astype(jnp.float32)
+        if cfg.norm_scale_plus_one:
+            scale = 1.0 + scale
+        return (y * scale).astype(cfg.compute_dtype)
+
+
+class Attention(nn.Module):
+    """Grouped-query self-attention with rotary positions, optional soft-capping and window.
+
+    The window and rotary base arrive as (possibly traced) per-layer scalars so that local and
+    global layers share one body under nn.scan.
+    """
+
+    config: TransformerConfig
+    decode: bool = False
+
+    @nn.compact
+    def __call__(
+        self,
+        x: Array,  # [B, L, D]
+        positions: Array,  # [B, L]
+        mask: Array,  # [B, L, S] bool
+        *,
+        window: int | Array,
+        rope_base: float | Array,
+        cache_index: Array,  # [] int32: where these L tokens go in the cache
+    ) -> Array:  # [B, L, D]
+        cfg = self.config
+        d, h, k, dh = cfg.embed_dim, cfg.num_heads, cfg.num_kv_heads, cfg.head_dim
+        init = nn.initializers.variance_scaling(1.0, "fan_in", "normal", in_axis=0, out_axis=(1, 2))
+        out_init = nn.initializers.variance_scaling(
+            1.0, "fan_in", "normal", in_axis=(0, 1), out_axis=2
+        )
+        w_q = _param(self, "q", init, (d, h, dh), ("embed", "heads", "kv"))
+        w_k = _param(self, "k", init, (d, k, dh), ("embed", "kv_heads", "kv"))
+        w_v = _param(self, "v", init, (d, k, dh), ("embed", "kv_heads", "kv"))
+        w_o = _param(self, "out", out_init, (h, dh, d), ("heads", "kv", "embed"))
+
+        dtype = cfg.compute_dtype
+        x = x.astype(dtype)
+        q = jnp.einsum("bld,dhk->blhk", x, w_q.astype(dtype))  # [B, L, H, Dh]
+        key = jnp.einsum("bld,dhk->blhk", x, w_k.astype(dtype))  # [B, L, K, Dh]
+        value = jnp.einsum("bld,dhk->blhk", x, w_v.astype(dtype))  # [B, L, K, Dh]
+        q = _constrain(q, ("batch", "length", "heads", "kv"))
+        key = _constrain(key, ("batch", "length", "kv_heads", "kv"))
+        value = _constrain(value, ("batch", "length", "kv_heads", "kv"))
+        if cfg.qk_norm:
+            q = RMSNorm(cfg, name="query_norm")(q)
+            key = RMSNorm(cfg, name="key_norm")(key)
+        q = apply_rope(q, positions, rope_base)
+        key = apply_rope(key, positions, rope_base)
+        q = (q * cfg.query_scale).astype(dtype)
+
+        batch, length = x.shape[:2]
+        key_length = mask.shape[-1]
+        if self.decode:
+            cache_shape = (batch, key_length, k, dh)
+            cached_key = self.variable("cache", "cached_key", jnp.zeros, cache_shape, dtype)
+            cached_value = self.variable("cache", "cached_value", jnp.zeros, cache_shape, dtype)
+            start = (0, cache_index, 0, 0)
+            key = lax.dynamic_update_slice(cached_key.value, key.astype(dtype), start)
+            value = lax.dynamic_update_slice(cached_value.value, value.astype(dtype), start)
+            cached_key.value, cached_value.value = key, value  # [B, S, K, Dh]
+
+        # Sliding window on slot indices: within a packed example, or in the left-aligned
+        # decoding layout, index differences are position differences.
+        q_index = cache_index + jnp.arange(length)
+        distance = jnp.abs(q_index[:, None] - jnp.arange(key_length)[None, :])  # [L, S]
+        mask = mask & (distance < window)[None]
+
+        q = q.reshape(batch, length, k, h // k, dh)  # [B, L, K, G, Dh]
+        logits = jnp.einsum(
+            "blkgd,bskd->bkgls", q, key, preferred_element_type=jnp.float32
+        )  # [B, K, G, L, S]
+        logits = _softcap(logits, cfg.attn_logit_softcap)
+        logits = jnp.where(mask[:, None, None], logits, _NEG_INF)
+        probs = jax.nn.softmax(logits, axis=-1).astype(dtype)
+        out = jnp.einsum("bkgls,bskd->blkgd", probs, value).reshape(batch, length, h, dh)
+        out = _constrain(out, ("batch", "length", "heads", "kv"))
+        return jnp.einsum("blhk,hkd->bld", out, w_o.astype(dtype))
+
+
+class Mlp(nn.Module):
+    """Gated MLP: down(act(gate(x)) * up(x)); GeGLU (gelu-tanh) for Gemma, SwiGLU for Llama."""
+
+    config: TransformerConfig
+
+    @nn.compact
+    def __call__(self, x: Array) -> Array:  # [B, L, D] -> [B, L, D]
+        cfg = self.config
+        d, f, dtype = cfg.embed_dim, cfg.mlp_dim, cfg.compute_dtype
+        init = nn.initializers.variance_scaling(1.0, "fan_in", "normal")
+        w_gate = _param(self, "gate", init, (d, f), ("embed", "mlp"))
+        w_up = _param(self, "up", init, (d, f), ("embed", "mlp"))
+        w_down = _param(self, "down", init, (f, d), ("mlp", "embed"))
+        x = x.astype(dtype)
+        gate = x @ w_gate.astype(dtype)  # [B, L, F]
+        gate = (
+            jax.nn.gelu(gate, approximate=True)
+            if cfg.mlp_activation == "gelu"
+            else jax.nn.silu(gate)
+        )
+        hidden = _constrain(gate * (x @ w_up.astype(dtype)), ("batch", "length", "mlp"))
+        return hidden @ w_down.astype(dtype)
+
+
+class Block(nn.Module):
+    """One pre-norm Transformer block, with Gemma 2's optional post-norms.
+
+    Returns (x, None) so that the same module is the body of nn.scan.
+    """
+
+    config: TransformerConfig
+    decode: bool = False
+    deterministic: bool = True
+
+    @nn.compact
+    def __call__(
+        self,
+        x: Array,  # [B, L, D]
+        layer: tuple[int | Array, float | Array],  # this layer's (window, rope base)
+        positions: Array,  # [B, L]
+        mask: Array,  # [B, L, S]
+        cache_index: Array,  # []
+    ) -> tuple[Array, None]:
+        cfg = self.config
+        window, rope_base = layer
+        dropout = nn.Dropout(cfg.dropout_rate, deterministic=self.deterministic)
+        h = RMSNorm(cfg, name="pre_attn_norm")(x)
+        h = Attention(cfg, decode=self.decode, name="attn")(
+            h, positions, mask, window=window, rope_base=rope_base, cache_index=cache_index
+        )
+        if cfg.post_attn_norm:
+            h = RMSNorm(cfg, name="post_attn_norm")(h)
+        x = x + dropout(h)
+        h = RMSNorm(cfg, name="pre_mlp_norm")(x)
+        h = Mlp(cfg, name="mlp")(h)
+        if cfg.post_mlp_norm:
+            h = RMSNorm(cfg, name="post_mlp_norm")(h)
+        x = x + dropout(h)
+        return _constrain(x, ("batch", "length", "embed")), None
+
+
+_REMAT_POLICIES = {
+    "full": jax.checkpoint_policies.nothing_saveable,
+    # MaxText's "minimal": keep the matmul outputs, recompute the elementwise rest.
+    "minimal": jax.checkpoint_policies.dots_with_no_batch_dims_saveable,
+}
+
+
+class Transformer(nn.Module):
+    """Decoder-only Transformer: tokens [B, L] -> float32 logits [B, L, V].
+
+    Parameters: "embedding" [V, D], "layers_{i}/..." per block (or "layers/..." with a
+    leading [N] axis when scan_layers), "final_norm/scale", and "unembed" [D, V] if untied.
+    """
+
+    config: TransformerConfig
+
+    @nn.compact
+    def __call__(
+        self,
+        tokens: Array,  # [B, L] int32
+        positions: Array | None = None,  # [B, L]; default 0..L-1
+        segment_ids: Array | None = None,  # [B, L]; default all 1 (one example per row)
+        causal_attention: Array | None = None,  # [B, L]; used with bidirectional_prefix
+        *,
+        deterministic: bool = True,
+        decode: bool = False,
+    ) -> Array:  # [B, L, V] float32
+        cfg = self.config
+        length = tokens.shape[1]
+        dtype = cfg.compute_dtype
+        if positions is None:
+            positions = jnp.broadcast_to(jnp.arange(length, dtype=jnp.int32), tokens.shape)
+        if segment_ids is None:
+            segment_ids = jnp.ones_like(tokens, dtype=jnp.int32)
+
+        embed_init = nn.initializers.variance_scaling(
+            1.0, "fan_in", "normal", in_axis=1, out_axis=0
+        )
+        embedding = _param(
+            self,
+            "embedding",
+            embed_init,
+            (cfg.vocab_size, cfg.embed_dim),
+            ("vocab", "embed"),
+        )
+        x = jnp.take(embedding, tokens, axis=0).astype(dtype)  # [B, L, D]
+        if cfg.scale_embeddings:
+            # Gemma rounds the normaliser to the compute dtype; so do we, for parity.
+            x = x * jnp.asarray(math.sqrt(cfg.embed_dim), dtype)
+        x = nn.Dropout(cfg.dropout_rate, deterministic=deterministic)(x)
+        x = _constrain(x, ("batch", "length", "embed"))
+
+        if decode:
+            mask, cache_index = self._decode_mask(segment_ids, causal_attention)
+        else:
+            mask = make_attention_mask(
+                segment_ids, causal_attention, bidirectional_prefix=cfg.bidirectional_prefix
+            )
+            cache_index = jnp.zeros((), jnp.int32)
+
+        block = Block
+        if cfg.remat_policy != "none" and not decode:
+            block = nn.remat(
+                Block, policy=_REMAT_POLICIES[cfg.remat_policy], prevent_cse=not cfg.scan_layers
+            )
+        windows, bases = cfg.layer_windows(), cfg.layer_rope_bases()
+        if cfg.scan_layers:
+            stack = nn.scan(
+                block,
+                variable_axes={"params": 0, "cache": 0, "intermediates": 0},
+                split_rngs={"params": True, "dropout": True},
+                in_axes=(0, nn.broadcast, nn.broadcast, nn.broadcast),
+                length=cfg.num_layers,
+                metadata_params={nn.PARTITION_NAME: "layers"},
+            )
+            x, _ = stack(cfg, decode=decode, deterministic=deterministic, name="layers")(
+                x,
+                (jnp.asarray(windows, jnp.int32), jnp.asarray(bases, jnp.float32)),
+                positions,
+                mask,
+                cache_index,
+            )
+        else:
+            for i in range(cfg.num_layers):
+                x, _ = block(cfg, decode=decode, deterministic=deterministic, name=f"layers_{i}")(
+                    x, (windows[i], bases[i]), positions, mask, cache_index
+                )
+
+        x = RMSNorm(cfg, name="final_norm")(x)
+        if cfg.tie_embeddings:
+            logits = jnp.einsum("bld,vd->blv", x, embedding.astype(dtype))
+        else:
+            unembed = _param(
+                self,
+                "unembed",
+                nn.initializers.variance_scaling(1.0, "fan_in", "normal"),
+                (cfg.embed_dim, cfg.vocab_size),
+                ("embed", "vocab"),
+            )
+            logits = x @ unembed.astype(dtype)
+        logits = _softcap(logits.astype(jnp.float32), cfg.final_logit_softcap)
+        return _constrain(logits, ("batch", "length", "vocab"))
+
+    def _decode_mask(
+        self, segment_ids: Array, causal_attention: Array | None
+    ) -> tuple[Array, Array]:
+        """Mask [B, L, S] of L new tokens against the S cache slots, and their cache index.
+
+        The cache remembers which slots hold real tokens (segment id != 0) and which are
+        prefix (bidirectional) tokens; its length S is fixed when the cache is created.
+        """
+        batch, length = segment_ids.shape
+        if causal_attention is None:
+            causal_attention = jnp.zeros_like(segment_ids)
+        index = self.variable("cache", "index", lambda: jnp.zeros((), jnp.int32))
+        # On creation (init_cache's model.init) the cache is as long as the given tokens.
+        valid = self.variable("cache", "key_valid", jnp.zeros, (batch, length), jnp.int32)
+        prefix = self.variable("cache", "key_prefix", jnp.zeros, (batch, length), jnp.int32)
+        start = index.value
+        key_valid = lax.dynamic_update_slice(
+            valid.value, (segment_ids != 0).astype(jnp.int32), (0, start)
+        )
+        key_prefix = lax.dynamic_update_slice(
+            prefix.value, causal_attention.astype(jnp.int32), (0, start)
+        )
+        valid.value, prefix.value = key_valid, key_prefix
+        index.value = start + length
+
+        q_index = start + jnp.arange(length)
+        k_index = jnp.arange(key_valid.shape[1])
+        allowed = (k_index[None, :] <= q_index[:, None])[None]  # [1, L, S]
+        if self.config.bidirectional_prefix:
+            allowed = allowed | (
+                causal_attention.astype(bool)[:, :, None] & key_prefix.astype(bool)[:, None, :]
+            )
+        return allowed & key_valid.astype(bool)[:, None, :], start
+
+
+def init_params(
+    model: Transformer, rng: Array, *, batch_size: int = 1, length: int = 8
+) -> dict[str, Any]:
+    """Fresh parameters, boxed with their logical axis names (nn.LogicallyPartitioned).
+
+    Wrap in jax.eval_shape for the abstract tree that flame_jax.partitioning turns into
+    shardings; nn.unbox gives plain arrays (apply accepts either).
+    """
+    tokens = jnp.ones((batch_size, length), jnp.int32)
+    return model.init({"params": rng}, tokens)["params"]
+
+
+def stack_layers(params: Mapping[str, Any], num_layers: int) -> dict[str, Any]:
+    """Per-layer parameters ("layers_0" ... ) -> the scan_layers layout ("layers", [N, ...])."""
+    out = {k: v for k, v in params.items() if not k.startswith("layers_")}
+    layers = [params[f"layers_{i}"] for i in range(num_layers)]
+    out["layers"] = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *layers)
+    return out
+
+
+def unstack_layers(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The scan_layers layout -> per-layer parameters; the inverse of stack_layers."""
+    out = {k: v for k, v in params.items() if k != "layers"}
+    num_layers = jax.tree_util.tree_leaves(params["layers"])[0].shape[0]
+    for i in range(num_layers):
+        out[f"layers_{i}"] = jax.tree_util.tree_map(lambda x, i=i: x[i], params["layers"])
+    return out
