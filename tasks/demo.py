@@ -3,9 +3,10 @@
 The main job's embedded default: it needs no network and no data directory, and its tasks
 are ones a tiny model can really learn on two CPU cores:
 
-- demo_arithmetic (pairwise): which of two responses answers an addition question correctly.
-- demo_sortedness (pointwise): how sorted a list of numbers is, on a 1-5 scale (the share of
-  adjacent pairs in ascending order, in fifths).
+- demo_arithmetic (pairwise): which of two responses answers a one-digit addition correctly
+  (the wrong one is off by 1 or 2).
+- demo_sortedness (pointwise): how sorted a list of six digits is, on a 1-5 scale (from the
+  number of adjacent pairs in ascending order).
 - demo_support (classification): is a claim supported by a short context of facts.
 - demo_correction (open-ended): write the correct answer to an addition question that was
   answered wrongly.
@@ -59,15 +60,15 @@ def _problems(kind: str, split: str, make) -> Iterator[dict]:
 
 
 def _addition(rng: random.Random):
-    a, b = rng.randint(0, 99), rng.randint(0, 99)
-    wrong = a + b + rng.choice((-10, -2, -1, 1, 2, 10))
+    a, b = rng.randint(0, 9), rng.randint(0, 9)
+    wrong = a + b + rng.choice((-2, -1, 1, 2))
     if wrong < 0:
         wrong = a + b + 1
     return f"{a}+{b}:{wrong}", {"a": a, "b": b, "wrong": wrong}
 
 
 def _numbers(rng: random.Random):
-    values = sorted(rng.sample(range(10, 100), 6))
+    values = sorted(rng.sample(range(10), 6))
     swaps = rng.randint(0, 6)
     for _ in range(swaps):
         i, j = rng.randrange(6), rng.randrange(6)
