@@ -27,6 +27,7 @@ setuptools.setup(
         "gin-config==0.5.0",
         "sentencepiece==0.2.3",
         "clu==0.0.12",
+        "tensorboard>=2.20",  # CLU's summary writer imports it
         "numpy==2.4.6",
         "protobuf==7.36.2",
         "pandas>=2.2",

@@ -14,7 +14,6 @@ import argparse
 import dataclasses
 import os
 import sys
-import time
 from collections.abc import Sequence
 
 import pandas as pd
@@ -93,40 +92,10 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    """Until the trainer lands: inspect the demo collection and run its feature pipeline."""
-    import numpy as np  # noqa: PLC0415
-
-    from flame_jax.data import features, inspect, vocabularies  # noqa: PLC0415
+    from flame_jax import demo  # noqa: PLC0415
 
     _collection()
-    from flame_tasks import demo  # noqa: PLC0415
-
-    start = time.time()
-    print("== The demo collection (generated in code: no data download)", flush=True)
-    _print_frame(inspect.describe("demo", steps=args.steps, batch_size=args.batch_size), False)
-    print("\n== One rendered example per draw", flush=True)
-    for row in inspect.show("demo", n=2, seed=args.seed).itertuples():
-        print(f"----- {row.task}\n{row.inputs}{row.targets}\n")
-    vocab = demo.build_vocabulary(os.path.join(args.workdir, "vocab", "demo.model"))
-    vocabularies.set_vocabulary_path(vocab)
-    print(f"== SentencePiece vocabulary: {vocab} ({vocabularies.VOCABULARY.vocab_size} pieces)")
-    dataset = features.get_dataset(
-        "demo",
-        sequence_length=args.sequence_length,
-        targets_length=args.targets_length,
-        batch_size=args.batch_size,
-        seed=args.seed,
-    )
-    batches = list(dataset.take(args.batches).as_numpy_iterator())
-    tokens = np.stack([b["decoder_target_tokens"] for b in batches])
-    segments = np.stack([b["decoder_segment_ids"] for b in batches])
-    loss = np.stack([b["decoder_loss_weights"] for b in batches])
-    print(
-        f"== {args.batches} packed batches of {args.batch_size} x {args.sequence_length}: "
-        f"{(tokens != 0).mean():.1%} non-pad tokens, {segments.max(axis=-1).mean():.1f} examples "
-        f"per row, {loss.sum() / (tokens != 0).sum():.1%} of tokens carry loss (targets)"
-    )
-    print(f"done in {time.time() - start:.1f}s")
+    demo.run(args.workdir, train_steps=args.train_steps)
     return 0
 
 
@@ -135,13 +104,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="group", required=True)
 
     demo = commands.add_parser("demo", help="the main job on its embedded default")
-    demo.add_argument("--workdir", default="flame_demo", help="where the demo writes its files")
-    demo.add_argument("--sequence_length", type=int, default=512)
-    demo.add_argument("--targets_length", type=int, default=64)
-    demo.add_argument("--batch_size", type=int, default=8)
-    demo.add_argument("--steps", type=int, default=1000)
-    demo.add_argument("--batches", type=int, default=4)
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--workdir", default="flame_demo", help="MODEL_DIR of the demo run")
+    demo.add_argument("--train_steps", type=int, default=None, help="default: demo.gin's")
+
+    commands.add_parser(
+        "train", help="t5x-style training: --gin_file, --gin_bindings, --gin.NAME=VALUE"
+    )
 
     mixture = commands.add_parser("mixture", help="list, describe and show tasks and mixtures")
     sub = mixture.add_subparsers(dest="command", required=True)
@@ -177,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:  # t5x's flags (--gin.NAME=VALUE) are parsed by the trainer itself
+        from flame_jax.training import train  # noqa: PLC0415
+
+        train.main(argv[1:])
+        return 0
     args = _parser().parse_args(argv)
     handler = {"mixture": _mixture, "data": _data, "demo": _demo}[args.group]
     try:

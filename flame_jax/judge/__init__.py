@@ -1,0 +1,40 @@
+"""The judge: score mode (option log-probabilities), generate mode (decode + parse), and
+pairwise judging in both orders. Sits above models/ and data/."""
+
+from flame_jax.judge.generation import (
+    GeneratedEvaluation,
+    generate_evaluations,
+    parse_failure_rate,
+    parse_generated,
+)
+from flame_jax.judge.scoring import (
+    PairwiseVerdict,
+    encode_example,
+    expected_score,
+    features_from_tokens,
+    option_probabilities,
+    option_targets,
+    pairwise_both_orders,
+    prefix_lm_features,
+    sequence_logprobs,
+    swap_responses,
+    verdict,
+)
+
+__all__ = [
+    "GeneratedEvaluation",
+    "PairwiseVerdict",
+    "encode_example",
+    "expected_score",
+    "features_from_tokens",
+    "generate_evaluations",
+    "option_probabilities",
+    "option_targets",
+    "pairwise_both_orders",
+    "parse_failure_rate",
+    "parse_generated",
+    "prefix_lm_features",
+    "sequence_logprobs",
+    "swap_responses",
+    "verdict",
+]

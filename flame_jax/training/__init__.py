@@ -1,0 +1,1 @@
+"""Training: state, optimizers, train/eval steps, checkpoints, metrics and the train() entry."""

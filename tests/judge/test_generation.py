@@ -1,0 +1,129 @@
+"""Generate mode: prompts as the trainer saw them, decoding, parsing, parse-failure rate."""
+
+import math
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from flame_jax.data import registry, vocabularies
+from flame_jax.judge import generation
+from flame_jax.models import Generation, Transformer, TransformerConfig, init_params
+
+TINY = TransformerConfig(
+    vocab_size=512,  # the demo vocabulary has ~430 pieces
+    embed_dim=64,
+    num_layers=2,
+    num_heads=4,
+    num_kv_heads=2,
+    head_dim=16,
+    mlp_dim=128,
+    tie_embeddings=False,  # random tied embeddings just repeat the last token
+    scale_embeddings=False,
+)
+
+
+def _params(config, seed=0):
+    """Random parameters filled with numpy (compiling the real initialisers takes seconds)."""
+    abstract = jax.eval_shape(lambda: nn.unbox(init_params(Transformer(config), jax.random.key(0))))
+    rng = np.random.default_rng(seed)
+    return jax.tree_util.tree_map(
+        lambda x: jnp.asarray(rng.normal(0.0, 0.2 if x.ndim > 1 else 0.1, x.shape), x.dtype),
+        abstract,
+    )
+
+
+def _records(task, n):
+    return registry.first_records(registry.get_task(task), "validation", n)
+
+
+def test_scripted_outputs_are_decoded_parsed_and_failures_counted(demo_vocab, monkeypatch):
+    vocabulary = vocabularies.VOCABULARY
+    records = _records("demo_support", 4)
+    outputs = [
+        ("EVALUATION:\nanswer: No", True),  # parses
+        ("EVALUATION:\nanswer: Maybe", True),  # not an option
+        (records[2].inputs[-40:], False),  # an echo of the prompt, cut off: nothing to read
+        ("some thoughts\nEVALUATION:\nanswer: yes.", True),  # read from the end, case forgiven
+    ]
+    seen = {}
+
+    def scripted(model, params, tokens, lengths, *, max_new_tokens, rng, temperature, eos_id):
+        del model, params, rng, temperature
+        seen.update(tokens=np.asarray(tokens), lengths=np.asarray(lengths))
+        out = np.zeros((tokens.shape[0], max_new_tokens), np.int32)
+        n = np.ones(tokens.shape[0], np.int32)
+        for row, (text, finished) in enumerate(outputs):
+            ids = [*vocabulary.encode(text), *([eos_id] if finished else [])][:max_new_tokens]
+            out[row, : len(ids)] = ids
+            n[row] = len(ids)
+        return Generation(tokens=jnp.asarray(out), lengths=jnp.asarray(n))
+
+    monkeypatch.setattr(generation, "generate", scripted)
+    results = generation.generate_evaluations(None, None, records, max_new_tokens=64, batch_size=6)
+
+    # Prompts: seqio's leading 0 and the inputs (no EOS), right-padded to a 64-multiple; the
+    # batch is padded to batch_size rows of one start token.
+    tokens, lengths = seen["tokens"], seen["lengths"]
+    assert tokens.shape[0] == 6 and tokens.shape[1] % 64 == 0
+    for row, record in enumerate(records):
+        prompt = [0, *vocabulary.encode(record.inputs)]
+        assert lengths[row] == len(prompt)
+        assert tokens[row, : len(prompt)].tolist() == prompt
+        assert not tokens[row, len(prompt) :].any()
+    assert lengths[4:].tolist() == [1, 1]
+
+    assert [r.text for r in results] == [text for text, _ in outputs]
+    assert [r.finished for r in results] == [True, True, False, True]
+    assert results[0].num_tokens == len(vocabulary.encode(outputs[0][0])) + 1
+    assert [r.fields for r in results] == [{"answer": "No"}, None, None, {"answer": "Yes"}]
+    assert [r.answer for r in results] == ["No", None, None, "Yes"]
+    assert generation.parse_failure_rate(results) == 0.5
+    assert math.isnan(generation.parse_failure_rate([]))
+
+
+def test_greedy_generation_is_deterministic_and_batch_independent(demo_vocab):
+    model, params = Transformer(TINY), _params(TINY)
+    records = [*_records("demo_support", 2), *_records("demo_arithmetic", 1)]
+    together = generation.generate_evaluations(model, params, records, max_new_tokens=8)
+    assert generation.generate_evaluations(model, params, records, max_new_tokens=8) == together
+    alone = [
+        generation.generate_evaluations(model, params, [r], max_new_tokens=8, batch_size=1)[0]
+        for r in records
+    ]
+    assert alone == together
+    assert all(0 < r.num_tokens <= 8 for r in together)
+    assert generation.parse_failure_rate(together) == 1.0  # random weights write no verdict
+
+
+def test_sampling_needs_a_key_and_is_reproducible(demo_vocab):
+    model, params = Transformer(TINY), _params(TINY)
+    records = _records("demo_support", 2)
+    with pytest.raises(ValueError, match="rng"):
+        generation.generate_evaluations(model, params, records, temperature=1.0)
+
+    def sample(seed):
+        out = generation.generate_evaluations(
+            model, params, records, max_new_tokens=8, temperature=5.0, rng=jax.random.key(seed)
+        )
+        return [r.text for r in out]
+
+    assert sample(0) == sample(0)
+    assert sample(0) != sample(1)
+
+
+def test_overlong_prompts_raise(demo_vocab):
+    records = _records("demo_support", 2)
+    n = len(vocabularies.VOCABULARY.encode(records[1].inputs))
+    short = registry.first_records(registry.get_task("demo_correction"), "validation", 1)[0]
+    with pytest.raises(ValueError, match=r"record 1 .*never truncates"):
+        generation.generate_evaluations(
+            Transformer(TINY),
+            _params(TINY),
+            [short, records[1]],
+            max_new_tokens=16,
+            max_length=n + 15,
+        )
+    assert generation.generate_evaluations(Transformer(TINY), _params(TINY), []) == []

@@ -1,0 +1,268 @@
+"""Score mode: seqio-exact features, option probabilities, expected score, both orders."""
+
+import dataclasses
+import functools
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+import seqio
+import tensorflow as tf
+
+from flame_jax.data import registry, vocabularies
+from flame_jax.format import Instructions, Pair, Record, TaskType
+from flame_jax.judge import generation, scoring
+from flame_jax.models import Transformer, TransformerConfig, init_params
+from flame_jax.models.loss import compute_loss
+
+TINY = TransformerConfig(
+    vocab_size=512,  # the demo vocabulary has ~430 pieces
+    embed_dim=64,
+    num_layers=2,
+    num_heads=4,
+    num_kv_heads=2,
+    head_dim=16,
+    mlp_dim=128,
+)
+
+
+def _params(config, seed=0):
+    """Random parameters filled with numpy (compiling the real initialisers takes seconds)."""
+    abstract = jax.eval_shape(lambda: nn.unbox(init_params(Transformer(config), jax.random.key(0))))
+    rng = np.random.default_rng(seed)
+    return jax.tree_util.tree_map(
+        lambda x: jnp.asarray(rng.normal(0.0, 0.2 if x.ndim > 1 else 0.1, x.shape), x.dtype),
+        abstract,
+    )
+
+
+def _records(task, n, split="validation"):
+    return registry.first_records(registry.get_task(task), split, n)
+
+
+def _explained(record: Record, explanation: str = "Because.") -> Record:
+    """The record with an explanation field after its answer (a multi-field record)."""
+    fields = (*record.instructions.output_fields, "explanation")
+    return dataclasses.replace(
+        record,
+        instructions=dataclasses.replace(record.instructions, output_fields=fields),
+        evaluation=(*record.evaluation, ("explanation", explanation)),
+    )
+
+
+def _seqio_features(examples, length, *, add_eos=True):
+    """seqio's own pipeline: tokenize, append EOS, PrefixLMFeatureConverter(pack=False)."""
+    features = {
+        "inputs": seqio.Feature(vocabularies.VOCABULARY, add_eos=False),
+        "targets": seqio.Feature(vocabularies.VOCABULARY, add_eos=add_eos),
+    }
+    spec = tf.TensorSpec((), tf.string)
+    ds = tf.data.Dataset.from_generator(
+        lambda: ({"inputs": i, "targets": t} for i, t in examples),
+        output_signature={"inputs": spec, "targets": spec},
+    )
+    ds = seqio.preprocessors.tokenize(ds, features)
+    ds = seqio.preprocessors.append_eos_after_trim(ds, output_features=features)
+    converter = seqio.PrefixLMFeatureConverter(pack=False, loss_on_targets_only=True)
+    ds = converter(ds, {"inputs": length - 64, "targets": 64})
+    rows = list(ds.as_numpy_iterator())
+    return {key: np.stack([row[key] for row in rows]) for key in rows[0]}
+
+
+@pytest.mark.parametrize("add_eos", [True, False], ids=["eos", "no-eos"])
+def test_features_equal_seqio_prefix_lm_converter(demo_vocab, add_eos):
+    records = [
+        *_records("demo_arithmetic", 1),
+        *_records("demo_sortedness", 1),
+        _explained(_records("demo_support", 1)[0]),
+        *_records("demo_correction", 1),
+    ]
+    examples = [(r.inputs, r.targets) for r in records]
+    ours = scoring.prefix_lm_features(examples, eos=add_eos)
+    length = ours["decoder_target_tokens"].shape[1]
+    assert length % 64 == 0 and length < 2048
+    theirs = _seqio_features(examples, length, add_eos=add_eos)
+    assert sorted(theirs) == sorted(ours)
+    for key, value in theirs.items():
+        assert ours[key].dtype == value.dtype, key
+        np.testing.assert_array_equal(ours[key], value, err_msg=key)
+
+
+def test_overlong_examples_raise_naming_the_index(demo_vocab):
+    records = _records("demo_support", 2)
+    long = dataclasses.replace(records[1], context=(("facts", "x " * 200), ("claim", "y")))
+    with pytest.raises(ValueError, match=r"example 1 .*max_length 256"):
+        scoring.prefix_lm_features(
+            [(r.inputs, r.targets) for r in (records[0], long)], max_length=256
+        )
+    with pytest.raises(ValueError, match=r"record 1: option 0 .*never truncates"):
+        scoring.option_probabilities(
+            Transformer(TINY), _params(TINY), [records[0], long], max_length=256
+        )
+
+
+def test_option_targets():
+    record = _records("demo_sortedness", 1)[0]
+    targets = scoring.option_targets(record)
+    assert targets[record.options.index(record.answer)] == (record.targets, True)
+    assert targets[0] == ("EVALUATION:\nscore: 1", True)
+    explained = scoring.option_targets(_explained(record))
+    assert explained == [(f"EVALUATION:\nscore: {k}\n", False) for k in record.options]
+
+
+def test_probabilities_sum_to_one_deterministic_and_batch_independent(demo_vocab):
+    model, params = Transformer(TINY), _params(TINY)
+    records = [
+        *_records("demo_sortedness", 2),
+        *_records("demo_arithmetic", 2),
+        _explained(_records("demo_support", 1)[0]),
+    ]
+    probs = scoring.option_probabilities(model, params, records, batch_size=2)
+    for record, p in zip(records, probs, strict=True):
+        assert list(p) == list(record.options)
+        assert sum(p.values()) == pytest.approx(1.0, abs=1e-6)
+        assert all(0.0 < v < 1.0 for v in p.values())
+    assert scoring.option_probabilities(model, params, records, batch_size=2) == probs
+    alone = scoring.option_probabilities(model, params, records, batch_size=8)
+    for a, b in zip(alone, probs, strict=True):
+        np.testing.assert_allclose(list(a.values()), list(b.values()), rtol=1e-4)
+
+    # The option log-prob of the true answer is the (negated) training loss on that example.
+    record = records[0]
+    features = scoring.prefix_lm_features([(record.inputs, record.targets)])
+    _, out = jax.jit(functools.partial(compute_loss, model))(params, features)
+    np.testing.assert_allclose(
+        scoring.sequence_logprobs(model, params, features), [-out.loss_sum], rtol=1e-5
+    )
+
+
+def test_open_ended_records_raise(demo_vocab):
+    record = _records("demo_correction", 1)[0]
+    with pytest.raises(ValueError, match=r"record 0 .*no options.*generate mode"):
+        scoring.option_probabilities(Transformer(TINY), _params(TINY), [record])
+
+
+def test_expected_score_by_hand():
+    probs = {"1": 0.1, "2": 0.2, "3": 0.3, "4": 0.2, "5": 0.2}
+    assert scoring.expected_score(probs) == pytest.approx(0.1 + 0.4 + 0.9 + 0.8 + 1.0)
+    assert scoring.expected_score({"1": 0.0, "7": 1.0}) == 7.0
+    with pytest.raises(ValueError, match="not numeric"):
+        scoring.expected_score({"Yes": 0.5, "No": 0.5})
+    assert scoring.verdict({"A": 0.5, "B": 0.5}) == "A"  # ties go to the earlier option
+
+
+def test_trained_judge_gets_the_option_it_learned(demo_vocab):
+    """A few Adam steps on records all answered 'No' make 'No' overwhelmingly likely on
+    held-out records in score mode, and generate mode reproduces the memorised evaluations
+    (greedy decoding from seqio's prompt convention gives exactly the training targets)."""
+    model = Transformer(TINY)
+    train = [r for r in _records("demo_support", 40, "train") if r.answer == "No"][:8]
+    held_out = [r for r in _records("demo_support", 20) if r.answer == "Yes"][:3]
+    features = scoring.prefix_lm_features([(r.inputs, r.targets) for r in train])
+    optimizer = optax.adam(1e-2)
+
+    @jax.jit
+    def step(params, opt_state):
+        grads, _ = jax.grad(functools.partial(compute_loss, model), has_aux=True)(params, features)
+        updates, opt_state = optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state
+
+    params = _params(TINY)
+    opt_state = optimizer.init(params)
+    for _ in range(30):
+        params, opt_state = step(params, opt_state)
+
+    probs = scoring.option_probabilities(model, params, held_out)
+    assert all(p["No"] > 0.95 for p in probs), probs
+    generated = generation.generate_evaluations(model, params, train[:3], max_new_tokens=24)
+    assert [g.text for g in generated] == [r.targets for r in train[:3]], generated
+    assert [g.answer for g in generated] == ["No"] * 3
+    assert all(g.finished for g in generated)
+    assert generation.parse_failure_rate(generated) == 0.0
+
+
+# --- Both orders, with a fake per-sequence scorer -------------------------------------------
+
+
+def _pair(better: str, worse: str, index: int):
+    from flame_tasks import demo
+
+    return demo.ARITHMETIC.render(
+        Pair({"question": "1 + 1 = ?"}, better=better, worse=worse), index=index, seed=0
+    )
+
+
+def _fake_scorer(judge):
+    """A sequence_logprobs stand-in: judge(inputs_text, targets_text) -> log-prob per row."""
+    calls = []
+
+    def fake(model, params, features):
+        del model, params
+        calls.append(features["decoder_target_tokens"].shape)
+        out = []
+        for tokens, weights in zip(
+            features["decoder_target_tokens"], features["decoder_loss_weights"], strict=True
+        ):
+            if not weights.any():
+                out.append(0.0)  # a padding row
+                continue
+            inputs = vocabularies.VOCABULARY.decode(tokens[(weights == 0) & (tokens > 0)].tolist())
+            targets = vocabularies.VOCABULARY.decode(tokens[(weights > 0) & (tokens > 1)].tolist())
+            out.append(judge(inputs, targets))
+        return np.asarray(out, np.float32)
+
+    return fake, calls
+
+
+def test_swap_responses(demo_vocab):
+    record = _pair("2", "3", index=0)
+    assert dict(record.context)["response_a"] == "2" and record.answer == "A"
+    swapped = scoring.swap_responses(record)
+    assert dict(swapped.context)["response_a"] == "3"
+    assert dict(swapped.context)["response_b"] == "2"
+    assert swapped.answer == "B"
+    assert [n for n, _ in swapped.context] == [n for n, _ in record.context]
+    assert scoring.swap_responses(swapped) == record
+    with pytest.raises(ValueError, match="only pairwise"):
+        scoring.swap_responses(_records("demo_support", 1)[0])
+    no_pair = Record(
+        task_type=TaskType.PAIRWISE,
+        instructions=Instructions("t", "d", ("answer",)),
+        context=(("first", "x"), ("second", "y")),
+        evaluation=(("answer", "A"),),
+        options=("A", "B"),
+    )
+    with pytest.raises(ValueError, match="no <x>_a"):
+        scoring.swap_responses(no_pair)
+
+
+def test_always_first_judge_is_inconsistent(demo_vocab, monkeypatch):
+    fake, calls = _fake_scorer(lambda inputs, targets: 0.0 if "answer: A" in targets else -5.0)
+    monkeypatch.setattr(scoring, "sequence_logprobs", fake)
+    records = [_pair("2", "3", index=0), _pair("2", "3", index=1)]
+    verdicts = scoring.pairwise_both_orders(None, None, records)
+    assert len(calls) == 1  # both orders of both records in one forward pass
+    for v in verdicts:
+        assert v.verdicts == ("A", "A")
+        assert not v.consistent
+        assert v.p_a_better == pytest.approx(0.5)
+        assert v.p_a_better_by_order[0] == pytest.approx(1 / (1 + np.exp(-5.0)))
+
+
+def test_content_judge_is_consistent(demo_vocab, monkeypatch):
+    def prefers_two(inputs, targets):
+        slot = "A" if "response_a: 2\n" in inputs else "B"
+        return 0.0 if f"answer: {slot}" in targets else -3.0
+
+    fake, _ = _fake_scorer(prefers_two)
+    monkeypatch.setattr(scoring, "sequence_logprobs", fake)
+    records = [_pair("2", "3", index=0), _pair("2", "3", index=1)]  # "2" first, then second
+    first, second = scoring.pairwise_both_orders(None, None, records, batch_size=1)
+    p = 1 / (1 + np.exp(-3.0))
+    assert first.consistent and first.verdicts == ("A", "B")
+    assert first.p_a_better == pytest.approx(p)
+    assert second.consistent and second.verdicts == ("B", "A")
+    assert second.p_a_better == pytest.approx(1 - p)
