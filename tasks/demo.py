@@ -3,8 +3,9 @@
 The main job's embedded default: it needs no network and no data directory, and its tasks
 are ones a tiny model can really learn on two CPU cores:
 
-- demo_arithmetic (pairwise): which of two responses answers a one-digit addition correctly
-  (the wrong one is off by 1 or 2).
+- demo_arithmetic (pairwise, reference-guided as in MT-Bench's math grading): which of two
+  responses to a one-digit addition agrees with the reference answer (the other is off by 1
+  or 2).
 - demo_sortedness (pointwise): how sorted a list of six digits is, on a 1-5 scale (from the
   number of adjacent pairs in ascending order).
 - demo_support (classification): is a claim supported by a short context of facts.
@@ -104,8 +105,11 @@ SOURCE = Source(
 
 ARITHMETIC = Pairwise(
     title="Which response answers the addition correctly?",
-    description="You will be shown an addition question and two responses. Choose the correct one.",
-    context_fields=("question",),
+    description=(
+        "You will be shown an addition question, its reference answer and two responses. "
+        "Choose the response that agrees with the reference."
+    ),
+    context_fields=("question", "reference_answer"),
 )
 SORTEDNESS = Pointwise(
     title="How sorted is this list?",
@@ -136,7 +140,11 @@ CORRECTION = OpenEnded(
 @per_row
 def _arithmetic(row: Row) -> Pair:
     a, b, wrong = row.get("a", int), row.get("b", int), row.get("wrong", int)
-    return Pair({"question": f"{a} + {b} = ?"}, better=str(a + b), worse=str(wrong))
+    return Pair(
+        {"question": f"{a} + {b} = ?", "reference_answer": str(a + b)},
+        better=str(a + b),
+        worse=str(wrong),
+    )
 
 
 @per_row

@@ -2,7 +2,6 @@
 
 import math
 
-import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -10,7 +9,8 @@ import pytest
 
 from flame_jax.data import registry, vocabularies
 from flame_jax.judge import generation
-from flame_jax.models import Generation, Transformer, TransformerConfig, init_params
+from flame_jax.models import Generation, Transformer, TransformerConfig
+from flame_jax.models.testing import random_params as _params
 
 TINY = TransformerConfig(
     vocab_size=512,  # the demo vocabulary has ~430 pieces
@@ -23,16 +23,6 @@ TINY = TransformerConfig(
     tie_embeddings=False,  # random tied embeddings just repeat the last token
     scale_embeddings=False,
 )
-
-
-def _params(config, seed=0):
-    """Random parameters filled with numpy (compiling the real initialisers takes seconds)."""
-    abstract = jax.eval_shape(lambda: nn.unbox(init_params(Transformer(config), jax.random.key(0))))
-    rng = np.random.default_rng(seed)
-    return jax.tree_util.tree_map(
-        lambda x: jnp.asarray(rng.normal(0.0, 0.2 if x.ndim > 1 else 0.1, x.shape), x.dtype),
-        abstract,
-    )
 
 
 def _records(task, n):

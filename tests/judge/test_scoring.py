@@ -3,9 +3,7 @@
 import dataclasses
 import functools
 
-import flax.linen as nn
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
@@ -15,8 +13,9 @@ import tensorflow as tf
 from flame_jax.data import registry, vocabularies
 from flame_jax.format import Instructions, Pair, Record, TaskType
 from flame_jax.judge import generation, scoring
-from flame_jax.models import Transformer, TransformerConfig, init_params
+from flame_jax.models import Transformer, TransformerConfig
 from flame_jax.models.loss import compute_loss
+from flame_jax.models.testing import random_params as _params
 
 TINY = TransformerConfig(
     vocab_size=512,  # the demo vocabulary has ~430 pieces
@@ -27,16 +26,6 @@ TINY = TransformerConfig(
     head_dim=16,
     mlp_dim=128,
 )
-
-
-def _params(config, seed=0):
-    """Random parameters filled with numpy (compiling the real initialisers takes seconds)."""
-    abstract = jax.eval_shape(lambda: nn.unbox(init_params(Transformer(config), jax.random.key(0))))
-    rng = np.random.default_rng(seed)
-    return jax.tree_util.tree_map(
-        lambda x: jnp.asarray(rng.normal(0.0, 0.2 if x.ndim > 1 else 0.1, x.shape), x.dtype),
-        abstract,
-    )
 
 
 def _records(task, n, split="validation"):
@@ -191,7 +180,9 @@ def _pair(better: str, worse: str, index: int):
     from flame_tasks import demo
 
     return demo.ARITHMETIC.render(
-        Pair({"question": "1 + 1 = ?"}, better=better, worse=worse), index=index, seed=0
+        Pair({"question": "1 + 1 = ?", "reference_answer": "2"}, better=better, worse=worse),
+        index=index,
+        seed=0,
     )
 
 

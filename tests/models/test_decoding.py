@@ -2,14 +2,14 @@
 
 import dataclasses
 
-import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from flame_jax.models import Transformer, TransformerConfig, generate, init_params, score
+from flame_jax.models import Transformer, TransformerConfig, generate, score
 from flame_jax.models.decoding import left_align, prompt_lengths_of
+from flame_jax.models.testing import random_params as _params
 from flame_jax.models.transformer import stack_layers
 
 # Local window 4 is shorter than the prompts, so the cached window masking is exercised.
@@ -33,16 +33,6 @@ TINY = TransformerConfig(
     post_mlp_norm=True,
 )
 NEW_TOKENS = 6
-
-
-def _params(config, seed=0):
-    """Random parameters filled with numpy (compiling the real initialisers takes seconds)."""
-    abstract = jax.eval_shape(lambda: nn.unbox(init_params(Transformer(config), jax.random.key(0))))
-    rng = np.random.default_rng(seed)
-    return jax.tree_util.tree_map(
-        lambda x: jnp.asarray(rng.normal(0.0, 0.2 if x.ndim > 1 else 0.1, x.shape), x.dtype),
-        abstract,
-    )
 
 
 def _prompts():

@@ -2,13 +2,12 @@
 
 import functools
 
-import flax.linen as nn
 import jax
-import jax.numpy as jnp
 import numpy as np
 
-from flame_jax.models import Transformer, TransformerConfig, init_params, score
+from flame_jax.models import Transformer, TransformerConfig, score
 from flame_jax.models.loss import compute_loss, cross_entropy_loss
+from flame_jax.models.testing import random_params as _params
 
 TINY = TransformerConfig(
     vocab_size=1000,
@@ -22,16 +21,6 @@ TINY = TransformerConfig(
     attention_pattern=("local", "global"),
     bidirectional_prefix=True,  # segments must also bound the bidirectional prefix
 )
-
-
-def _params(config, seed=0):
-    """Random parameters filled with numpy (compiling the real initialisers takes seconds)."""
-    abstract = jax.eval_shape(lambda: nn.unbox(init_params(Transformer(config), jax.random.key(0))))
-    rng = np.random.default_rng(seed)
-    return jax.tree_util.tree_map(
-        lambda x: jnp.asarray(rng.normal(0.0, 0.2 if x.ndim > 1 else 0.1, x.shape), x.dtype),
-        abstract,
-    )
 
 
 def test_cross_entropy_matches_numpy_and_ignores_masked_positions():

@@ -13,6 +13,7 @@ import pytest
 from flame_jax import partitioning
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.models.loss import compute_loss
+from flame_jax.models.testing import random_params
 from flame_jax.models.transformer import apply_rope, stack_layers, unstack_layers
 
 TINY = TransformerConfig(
@@ -43,12 +44,7 @@ def _abstract_params(config):
 
 @functools.cache
 def _params(config=TINY, seed=0):
-    """Random parameters filled with numpy: compiling the real initialisers takes seconds."""
-    rng = np.random.default_rng(seed)
-    return jax.tree_util.tree_map(
-        lambda x: jnp.asarray(rng.normal(0.0, 0.2 if x.ndim > 1 else 0.1, x.shape), x.dtype),
-        nn.unbox(_abstract_params(config)),
-    )
+    return random_params(config, seed)
 
 
 @functools.cache

@@ -7,10 +7,11 @@ from flame_jax.data import registry, testing
 GOLDEN = {
     "demo_arithmetic": (
         "INSTRUCTIONS:\ntitle: Which response answers the addition correctly?\n"
-        "description: You will be shown an addition question and two responses. Choose the "
-        "correct one. Answer 'A' if response_a is better, or 'B' if response_b is better.\n"
-        "output_fields: answer\n\nCONTEXT:\nquestion: 6 + 1 = ?\nresponse_a: 6\nresponse_b: 7\n\n"
-        "EVALUATION:\nanswer: B"
+        "description: You will be shown an addition question, its reference answer and two "
+        "responses. Choose the response that agrees with the reference. Answer 'A' if "
+        "response_a is better, or 'B' if response_b is better.\n"
+        "output_fields: answer\n\nCONTEXT:\nquestion: 6 + 1 = ?\nreference_answer: 7\n"
+        "response_a: 6\nresponse_b: 7\n\nEVALUATION:\nanswer: B"
     ),
     "demo_sortedness": (
         "INSTRUCTIONS:\ntitle: How sorted is this list?\ndescription: You will be shown a list "
