@@ -97,6 +97,7 @@ def run(
     from flame_jax import configurables  # noqa: PLC0415
 
     start = time.time()
+    workdir = os.path.abspath(workdir)
     os.makedirs(workdir, exist_ok=True)
     vocab = demo.build_vocabulary(os.path.join(workdir, "vocab", "demo.model"))
     print(f"== vocabulary: {vocab}", flush=True)

@@ -128,7 +128,9 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop; each phase com
         )
     if batch_size % jax.process_count():
         raise ValueError(f"batch size {batch_size} must divide over {jax.process_count()} hosts")
-    os.makedirs(model_dir, exist_ok=True)
+    if "://" not in model_dir:
+        model_dir = os.path.abspath(model_dir)  # Orbax wants absolute paths
+        os.makedirs(model_dir, exist_ok=True)
 
     mesh = partitioning.make_mesh(**(mesh_shape or {}))
     model = Transformer(model_config)

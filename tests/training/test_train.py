@@ -179,3 +179,9 @@ def test_flags_parse_the_t5x_way():
     assert files == ["gin/runs/demo.gin"]
     assert bindings == ["train.seed=3", 'MODEL_DIR = "/tmp/x"']
     assert paths[:2] == ["/a", "/b"]
+
+
+def test_relative_model_dir(tmp_path, demo_vocab, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert _train("relative_run", 2).step == 2
+    assert (tmp_path / "relative_run" / "checkpoints" / "2").is_dir()
