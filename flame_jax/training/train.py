@@ -83,7 +83,7 @@ def _abstract(tree: Any, shardings: Any) -> Any:
     )
 
 
-def train(  # noqa: PLR0915  (one linear run: set-up, data, loop; each phase commented)
+def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
     *,
     model_dir: str,
     mixture_or_task_name: str,
