@@ -50,9 +50,7 @@ class FlameMixture(seqio.Mixture):
                 self.name,
                 split,
                 len(missing),
-                ", ".join(
-                    f"{t.name} (share {share:.1%})" for t, share in self.nominal_shares(missing)
-                ),
+                ", ".join(self.describe_missing(missing)),
             )
         rated = [(task, self.get_rate(task)) for task in present]
         rated = [(task, rate) for task, rate in rated if rate > 0]
@@ -64,11 +62,18 @@ class FlameMixture(seqio.Mixture):
         present_only = seqio.Mixture(f"{self.name}_present", rated)
         return present_only.get_dataset(sequence_length=sequence_length, split=split, **kwargs)
 
-    def nominal_shares(self, tasks: Sequence[seqio.Task]) -> list[tuple[seqio.Task, float]]:
-        """Shares the tasks have with every task present (missing tasks rate 0 when rates are
-        example counts, so their nominal share is reported as 0%: their size is unknown)."""
+    def describe_missing(self, tasks: Sequence[seqio.Task]) -> list[str]:
+        """Each missing task with the share a fixed rate gives it; a rate computed from example
+        counts has no size for a task without data, and says so."""
         total = self.total_rate or 1.0
-        return [(task, self.get_rate(task) / total) for task in tasks]
+        out = []
+        for task in tasks:
+            rate = self.rate_per_task_name.get(task.name)
+            if callable(rate):
+                out.append(f"{task.name} (size unknown: no data)")
+            else:
+                out.append(f"{task.name} (share {self.get_rate(task) / total:.1%})")
+        return out
 
 
 @dataclasses.dataclass(frozen=True)
