@@ -110,7 +110,6 @@ def train_step(
         "accuracy": correct / denominator,
         "grad_norm": grad_norm,
         "learning_rate": schedule(state.step),
-        "target_tokens": tokens,
         "tokens": jnp.sum(batch["decoder_target_tokens"] != 0).astype(jnp.float32),
         "finite": finite.astype(jnp.int32),
     }
