@@ -41,6 +41,7 @@ setuptools.setup(
             "nbclient>=0.10",
             "nbformat>=5.10",
             "ipykernel>=6.29",
+            "scikit-learn==1.9.1",  # reference values for the metric tests
         ],
         "hub": ["huggingface_hub>=0.24", "datasets>=3.0"],
     },

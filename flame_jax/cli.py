@@ -6,6 +6,9 @@ flame-jax mixture describe NAME [--data_dir D] [--steps N --batch_size B] [--jso
 flame-jax mixture show NAME [-n K] [--seed S] [--data_dir D] [--json]
 flame-jax data download --data_dir D [--sources S ...]
 flame-jax data check --data_dir D [--sources S ...] [--json]
+flame-jax train --gin_file=F [--gin.NAME=VALUE ...]   t5x-style training
+flame-jax judge --checkpoint C --task T [--input rows.jsonl | --split S] --output out.jsonl
+flame-jax eval --checkpoint C --benchmark NAME [--data_dir D] [--max_per_task N] --output DIR
 """
 
 from __future__ import annotations
@@ -99,6 +102,77 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _judge(args: argparse.Namespace) -> int:
+    from flame_jax import configurables  # noqa: PLC0415
+    from flame_jax.data import registry  # noqa: PLC0415
+    from flame_jax.data.readers import read_rows  # noqa: PLC0415
+    from flame_jax.evaluation import report, suite  # noqa: PLC0415
+
+    _collection()
+    task = registry.get_task(args.task)
+    if args.input:
+        records = list(task.render_rows(read_rows(args.input, source=task.source.name)))
+    else:
+        records, _ = suite.sample_records(
+            args.task,
+            args.split,
+            max_per_task=args.max_items,
+            seed=args.seed,
+            data_dir=args.data_dir,
+        )
+    judge = configurables.load_autorater(args.checkpoint, **_judge_options(args))
+    judgments = judge.judge(records)
+    rows = [suite.prediction_row(args.task, j) for j in judgments]
+    report.write_jsonl(args.output, rows)
+    scored = [row["score"] for row in rows if "score" in row]
+    line = f"{len(rows)} records judged ({args.task}, {args.mode} mode) -> {args.output}"
+    if scored:
+        line += f"; accuracy {sum(scored) / len(scored):.1%}"
+    print(line)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from flame_jax import configurables  # noqa: PLC0415
+    from flame_jax.evaluation import benchmarks, report  # noqa: PLC0415
+
+    _collection()
+    judge = configurables.load_autorater(args.checkpoint, **_judge_options(args))
+    result = benchmarks.run_benchmark(
+        args.benchmark,
+        judge,
+        data_dir=args.data_dir,
+        max_per_task=args.max_per_task,
+        seed=args.seed,
+        inputs=args.input,
+    )
+    paths = report.write(result, args.output, model_name=args.checkpoint)
+    print(result.markdown(model_name=args.checkpoint))
+    print("written: " + ", ".join(paths.values()))
+    return 0
+
+
+def _judge_options(args: argparse.Namespace) -> dict:
+    return {
+        "vocabulary": args.vocabulary,
+        "mode": args.mode,
+        "batch_size": args.batch_size,
+        "max_length": args.max_length,
+        "max_new_tokens": args.max_new_tokens,
+    }
+
+
+def _add_judge_flags(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--checkpoint", required=True, help="a MODEL_DIR or one of its checkpoints")
+    cmd.add_argument("--vocabulary", default=None, help="default: the run's config.gin")
+    cmd.add_argument("--mode", choices=("score", "generate"), default="score")
+    cmd.add_argument("--batch_size", type=int, default=16)
+    cmd.add_argument("--max_length", type=int, default=2048)
+    cmd.add_argument("--max_new_tokens", type=int, default=128, help="generate mode")
+    cmd.add_argument("--data_dir", default=None, help="default: $FLAME_DATA_DIR")
+    cmd.add_argument("--seed", type=int, default=0, help="for samples of items")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flame-jax", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="group", required=True)
@@ -110,6 +184,23 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "train", help="t5x-style training: --gin_file, --gin_bindings, --gin.NAME=VALUE"
     )
+
+    judge = commands.add_parser("judge", help="judge a task's rows with a trained checkpoint")
+    _add_judge_flags(judge)
+    judge.add_argument("--task", required=True, help="a registered task (its template)")
+    judge.add_argument("--input", default=None, help="rows in the task's upstream schema")
+    judge.add_argument("--split", default="test", help="without --input: the task's split")
+    judge.add_argument("--max_items", type=int, default=None, help="without --input")
+    judge.add_argument("--output", required=True, help="predictions (jsonl)")
+
+    evaluate = commands.add_parser("eval", help="run one benchmark of the evaluation suite")
+    _add_judge_flags(evaluate)
+    evaluate.add_argument("--benchmark", required=True, help="rewardbench, aggrefact, hhh, ...")
+    evaluate.add_argument(
+        "--max_per_task", type=int, default=None, help="default: the benchmark's (paper: 256)"
+    )
+    evaluate.add_argument("--input", default=None, help="candidates file (humaneval_rerank)")
+    evaluate.add_argument("--output", required=True, help="directory for the results")
 
     mixture = commands.add_parser("mixture", help="list, describe and show tasks and mixtures")
     sub = mixture.add_subparsers(dest="command", required=True)
@@ -152,7 +243,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         train.main(argv[1:])
         return 0
     args = _parser().parse_args(argv)
-    handler = {"mixture": _mixture, "data": _data, "demo": _demo}[args.group]
+    handler = {
+        "mixture": _mixture,
+        "data": _data,
+        "demo": _demo,
+        "judge": _judge,
+        "eval": _eval,
+    }[args.group]
     try:
         return handler(args)
     except (KeyError, ValueError, RuntimeError) as e:

@@ -20,3 +20,49 @@ gin.external_configurable(optimizers.make_optimizer, module="flame_jax.training"
 train_from_gin = gin.external_configurable(
     train_lib.train, name="train", module="flame_jax.training"
 )
+
+
+def load_autorater(checkpoint: str, *, vocabulary: str | None = None, **options):
+    """An Autorater from a training run: its model from the run's config.gin, its parameters.
+
+    `checkpoint` is a MODEL_DIR (its newest complete checkpoint), MODEL_DIR/checkpoints, or one
+    step directory MODEL_DIR/checkpoints/<step>; the model config and the vocabulary come from
+    MODEL_DIR/config.gin (what `train` wrote), the vocabulary overridable. `options` go to
+    Autorater (mode, batch_size, max_length, max_new_tokens, progress).
+    """
+    import os  # noqa: PLC0415
+
+    import flax.linen as nn  # noqa: PLC0415
+    import jax  # noqa: PLC0415
+
+    from flame_jax.data import vocabularies  # noqa: PLC0415
+    from flame_jax.judge import Autorater  # noqa: PLC0415
+    from flame_jax.models import Transformer, init_params  # noqa: PLC0415
+    from flame_jax.training import checkpoints  # noqa: PLC0415
+
+    path = os.path.abspath(checkpoint)
+    candidates = [path, os.path.dirname(path), os.path.dirname(os.path.dirname(path))]
+    model_dir = next((d for d in candidates if os.path.exists(os.path.join(d, "config.gin"))), None)
+    if model_dir is None:
+        raise FileNotFoundError(
+            f"no config.gin in {path} or the two directories above it: give a MODEL_DIR written "
+            "by `flame-jax train` (it writes MODEL_DIR/config.gin), or one of its checkpoints"
+        )
+    ckpt = path if path != model_dir else os.path.join(model_dir, "checkpoints")
+    gin.clear_config()
+    gin.parse_config_file(os.path.join(model_dir, "config.gin"), skip_unknown=True)
+    config = model_config_from_gin()
+    if vocabulary is None:
+        vocabulary = gin.query_parameter("train.vocabulary_path")
+        if isinstance(vocabulary, gin.config.ConfigurableReference):  # a macro: %VOCABULARY
+            vocabulary = vocabulary.scoped_configurable_fn()
+    if not vocabulary or not os.path.exists(vocabulary):
+        raise FileNotFoundError(
+            f"the vocabulary of {model_dir} ({vocabulary!r}, from its config.gin) is not there: "
+            "pass the SentencePiece model explicitly (--vocabulary)"
+        )
+    vocabularies.set_vocabulary_path(vocabulary)
+    model = Transformer(config)
+    abstract = jax.eval_shape(lambda rng: nn.unbox(init_params(model, rng)), jax.random.key(0))
+    params = checkpoints.restore_params(ckpt, abstract)
+    return Autorater(model, params, **options)

@@ -32,7 +32,7 @@ from flame_jax.training import checkpoints
 from flame_jax.training import train as train_lib
 
 TASKS = {
-    TaskType.PAIRWISE: "demo_arithmetic",
+    TaskType.PAIRWISE: "demo_sorting",
     TaskType.CLASSIFICATION: "demo_support",
     TaskType.POINTWISE: "demo_sortedness",
     TaskType.OPEN_ENDED: "demo_correction",

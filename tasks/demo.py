@@ -3,9 +3,8 @@
 The main job's embedded default: it needs no network and no data directory, and its tasks
 are ones a tiny model can really learn on two CPU cores:
 
-- demo_arithmetic (pairwise, reference-guided as in MT-Bench's math grading): which of two
-  responses to a one-digit addition agrees with the reference answer (the other is off by 1
-  or 2).
+- demo_sorting (pairwise): which of two responses sorts a list of six digits correctly (the
+  other is the sorted list with one to three pairs exchanged).
 - demo_sortedness (pointwise): how sorted a list of six digits is, on a 1-5 scale (from the
   number of adjacent pairs in ascending order).
 - demo_support (classification): is a claim supported by a short context of facts.
@@ -68,6 +67,17 @@ def _addition(rng: random.Random):
     return f"{a}+{b}:{wrong}", {"a": a, "b": b, "wrong": wrong}
 
 
+def _sort_request(rng: random.Random):
+    values = rng.sample(range(10), 6)
+    wrong = sorted(values)
+    while wrong == sorted(values):
+        for _ in range(rng.randint(1, 3)):
+            i, j = rng.randrange(6), rng.randrange(6)
+            wrong[i], wrong[j] = wrong[j], wrong[i]
+    key = ",".join(map(str, values)) + ":" + ",".join(map(str, wrong))
+    return key, {"numbers": values, "wrong": wrong}
+
+
 def _numbers(rng: random.Random):
     values = sorted(rng.sample(range(10), 6))
     swaps = rng.randint(0, 6)
@@ -89,9 +99,11 @@ def _facts(rng: random.Random):
 
 
 def generate(file: str) -> Iterator[dict]:
-    """Rows of a demo 'file': <kind>/<split> with kind addition, numbers or facts."""
+    """Rows of a demo 'file': <kind>/<split> with kind addition, sorting, numbers or facts."""
     kind, split = file.split("/")
-    make = {"addition": _addition, "numbers": _numbers, "facts": _facts}[kind]
+    make = {"addition": _addition, "sorting": _sort_request, "numbers": _numbers, "facts": _facts}[
+        kind
+    ]
     yield from _problems(kind, split, make)
 
 
@@ -103,13 +115,13 @@ SOURCE = Source(
     notes="Generated in code; the README's first command trains on it.",
 )
 
-ARITHMETIC = Pairwise(
-    title="Which response answers the addition correctly?",
+SORTING = Pairwise(
+    title="Which response sorts the list correctly?",
     description=(
-        "You will be shown an addition question, its reference answer and two responses. "
-        "Choose the response that agrees with the reference."
+        "You will be shown a list of numbers and two responses that reorder it. "
+        "Choose the response that puts the numbers in ascending order."
     ),
-    context_fields=("question", "reference_answer"),
+    context_fields=("numbers",),
 )
 SORTEDNESS = Pointwise(
     title="How sorted is this list?",
@@ -138,12 +150,12 @@ CORRECTION = OpenEnded(
 
 
 @per_row
-def _arithmetic(row: Row) -> Pair:
-    a, b, wrong = row.get("a", int), row.get("b", int), row.get("wrong", int)
+def _sorting(row: Row) -> Pair:
+    values = row.get("numbers", list)
     return Pair(
-        {"question": f"{a} + {b} = ?", "reference_answer": str(a + b)},
-        better=str(a + b),
-        worse=str(wrong),
+        {"numbers": " ".join(map(str, values))},
+        better=" ".join(map(str, sorted(values))),
+        worse=" ".join(map(str, row.get("wrong", list))),
     )
 
 
@@ -174,7 +186,7 @@ def _correction(row: Row) -> Generation:
 
 
 for _name, _kind, _template, _convert, _capability in (
-    ("arithmetic", "addition", ARITHMETIC, _arithmetic, Capability.MATH),
+    ("sorting", "sorting", SORTING, _sorting, Capability.CODING),
     ("sortedness", "numbers", SORTEDNESS, _sortedness, Capability.QUALITY),
     ("support", "facts", SUPPORT, _support, Capability.FACTUALITY),
     ("correction", "addition", CORRECTION, _correction, Capability.INSTRUCTION_TUNING),
@@ -194,7 +206,7 @@ for _name, _kind, _template, _convert, _capability in (
 def build_vocabulary(path: str, *, vocab_size: int = 1000, per_task: int = 500) -> str:
     """Trains the demo's SentencePiece model on rendered training examples (deterministic)."""
     texts = []
-    for name in ("demo_arithmetic", "demo_sortedness", "demo_support", "demo_correction"):
+    for name in ("demo_sorting", "demo_sortedness", "demo_support", "demo_correction"):
         for record in registry.first_records(registry.get_task(name), "train", per_task):
             texts.append(record.inputs + record.targets)
     return vocabularies.train_sentencepiece(texts, path, vocab_size=vocab_size)

@@ -16,10 +16,9 @@ subsets of PROTOCOLS.md (upstream EXAMPLE_COUNTS):
 Every task reads the whole file and skips the rows of the other sections (counted as
 `other_section`); a row whose subset is in no section is an error, so a new release with new
 subsets fails loudly. The prior sets (Anthropic HH, SHP, summarize, HHH) are a separate HF
-dataset (allenai/preference-test-sets) and are not read here; FLAMe excludes them. Records keep
-the file's row order, so record i of a section is the i-th row of that section's subsets: the
-evaluator can recover each record's subset (needed for the math-prm weighting of Reasoning)
-from `SECTIONS` and the file. All sections share one instruction set, as FLAMe does for
+dataset (allenai/preference-test-sets) and are not read here; FLAMe excludes them. Each
+record's meta carries its `subset` and upstream `id` (the section scores weight subsets, see
+flame_jax/evaluation/rewardbench.py). All sections share one instruction set, as FLAMe does for
 multi-category benchmarks. A row with identical chosen and rejected texts has no answer and
 is skipped (`identical`; none is expected).
 """
@@ -113,7 +112,12 @@ def _converter(section: str):
         chosen, rejected = row.text("chosen"), row.text("rejected")
         if chosen == rejected:
             raise SkipRow("identical")
-        return Pair({"prompt": row.text("prompt")}, better=chosen, worse=rejected)
+        return Pair(
+            {"prompt": row.text("prompt")},
+            better=chosen,
+            worse=rejected,
+            meta={"subset": subset, "id": str(row.get("id", (int, str)))},
+        )
 
     pair.__name__ = f"pair_{section}"
     return per_row(pair)

@@ -33,3 +33,25 @@ def demo_vocab(tmp_path_factory) -> str:
     path = demo.build_vocabulary(str(tmp_path_factory.mktemp("vocab") / "demo.model"))
     vocabularies.set_vocabulary_path(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_checkpoint(tmp_path_factory, demo_vocab) -> str:
+    """A MODEL_DIR trained for a few steps with gin/runs/demo.gin (a real, if weak, judge)."""
+    import gin
+
+    from flame_jax.training import train
+
+    model_dir = str(tmp_path_factory.mktemp("demo_run"))
+    gin.clear_config()
+    train.main(
+        [
+            "--gin_file=gin/runs/demo.gin",
+            f'--gin.MODEL_DIR="{model_dir}"',
+            f'--gin.VOCABULARY="{demo_vocab}"',
+            "--gin.TRAIN_STEPS=4",
+            "--gin_bindings=train.eval_every=None",
+            "--gin_bindings=make_optimizer.warmup_steps=1",
+        ]
+    )
+    return model_dir

@@ -23,6 +23,8 @@ def sources(names: Sequence[str] | None = None) -> list[Source]:
     known: dict[str, Source] = {}
     for task in registry.tasks():
         known.setdefault(task.source.name, task.source)
+    for name, (source, _) in registry.source_files().items():
+        known.setdefault(name, source)
     if not names:
         return [known[name] for name in sorted(known)]
     missing = [n for n in names if n not in known]
@@ -35,6 +37,9 @@ def source_files(source: Source) -> list[str]:
     files = {
         f for t in registry.tasks() if t.source == source for fs in t.splits.values() for f in fs
     }
+    declared = registry.source_files().get(source.name)
+    if declared:
+        files.update(declared[1])
     return sorted(files)
 
 
@@ -60,7 +65,11 @@ class CheckRow:
 def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
     """The state of every task split of the chosen sources under `root`."""
     rows = []
+    declared = registry.source_files()
     for source in sources(names):
+        for file in declared.get(source.name, (None, ()))[1]:  # files no task reads
+            status = "present" if source.has(file, root) else "missing"
+            rows.append(CheckRow(source.name, "-", "-", status, detail=f"{status}: {file}"))
         for task in registry.tasks():
             if task.source != source:
                 continue

@@ -123,20 +123,32 @@ class FlameTask:
                 + ", ".join(self.source.path(f, root) for f in missing)
                 + f" (run: flame-jax data download --data_dir {root} --sources {self.source.name})"
             )
-        last: list[Row] = []
 
         def rows() -> Iterator[Row]:
             for file in self.files(split):
-                for row in self.source.read(file, root):
-                    last[:] = [row]
-                    yield row
+                yield from self.source.read(file, root)
+
+        yield from self.render_rows(rows(), skipped)
+
+    def render_rows(self, rows: Iterable[Row], skipped: Counter | None = None) -> Iterator[Record]:
+        """Records of upstream rows (from the task's files, or any rows in the source's schema).
+
+        Skipped rows are counted in `skipped`; a skip the task does not document, or an item
+        the template cannot render, raises DataError naming the row.
+        """
+        last: list[Row] = []
+
+        def tracked() -> Iterator[Row]:
+            for row in rows:
+                last[:] = [row]
+                yield row
 
         seed = zlib.crc32(self.name.encode())  # per-task offset of the A/B alternation
         index = 0
-        for item in self.convert(rows()):
+        for item in self.convert(tracked()):
+            where = last[0].location if last else f"task {self.name}"
             if isinstance(item, Skip):
                 if item.reason not in self.skips:
-                    where = last[0].location if last else f"task {self.name}"
                     raise DataError(f"{where}: skipped for an undocumented reason {item.reason!r}")
                 if skipped is not None:
                     skipped[item.reason] += 1
@@ -144,13 +156,15 @@ class FlameTask:
             try:
                 record = self.template.render(item, index=index, seed=seed)
             except (ValueError, TypeError) as e:
-                where = last[0].location if last else f"task {self.name}"
                 raise DataError(f"{where} (task {self.name}): {e}") from e
+            if item.meta:
+                record = dataclasses.replace(record, meta=tuple(item.meta.items()))
             index += 1
             yield record
 
 
 _TASKS: dict[str, FlameTask] = {}
+_SOURCE_FILES: dict[str, tuple[Source, tuple[str, ...]]] = {}
 
 
 def _dataset_fn(task: FlameTask, split: str, shuffle_files: bool, seed: int | None = None):
@@ -207,6 +221,17 @@ def register(task: FlameTask) -> seqio.Task:
         postprocess_fn=functools.partial(metrics.parse_output, template=task.template),
         metric_fns=metrics.metric_fns(task.template),
     )
+
+
+def register_source_files(source: Source, files: tuple[str, ...]) -> None:
+    """Declares files of a source that no task reads (a benchmark reads them itself), so
+    `flame-jax data download/check` know them."""
+    _SOURCE_FILES[source.name] = (source, tuple(files))
+
+
+def source_files() -> dict[str, tuple[Source, tuple[str, ...]]]:
+    """Source name -> (source, files) declared with register_source_files."""
+    return dict(_SOURCE_FILES)
 
 
 def get_task(name: str) -> FlameTask:

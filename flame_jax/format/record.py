@@ -92,6 +92,8 @@ class Record:
         `instructions.output_fields`.
       options: the allowed values of the first output field (A/B, the label set, the scale
         points) for score-mode judging; empty for open-ended records.
+      meta: ordered (name, value) facts about the example that are never rendered (e.g.
+        RewardBench's subset and id), for evaluations that report per group.
     """
 
     task_type: TaskType
@@ -99,6 +101,7 @@ class Record:
     context: tuple[tuple[str, str], ...]
     evaluation: tuple[tuple[str, str], ...]
     options: tuple[str, ...] = ()
+    meta: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
         _check_field_names("context", tuple(name for name, _ in self.context))

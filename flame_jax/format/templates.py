@@ -2,7 +2,8 @@
 
 A source converter turns upstream rows into items (`Pair`, `Rating`, `Label`, `Generation`)
 that say what a row means; the task's template turns each item into a `Record` with the
-task's instructions. Templates append the answer convention (options, scale anchors) to the
+task's instructions. An item's `meta` (facts never rendered, such as a benchmark's subset)
+is carried to its record. Templates append the answer convention (options, scale anchors) to the
 dataset-specific guidelines, so every task of one type answers the same way:
 
 - pairwise: `answer` is `A` or `B`; the better response's position alternates with the item's
@@ -43,6 +44,7 @@ class Pair:
     better: str
     worse: str
     explanation: str | None = None
+    meta: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +54,7 @@ class Rating:
     context: ContextLike
     score: str
     explanation: str | None = None
+    meta: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Label:
     context: ContextLike
     label: str
     explanation: str | None = None
+    meta: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Generation:
 
     context: ContextLike
     outputs: Mapping[str, str]
+    meta: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)

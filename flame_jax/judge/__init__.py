@@ -1,6 +1,7 @@
 """The judge: score mode (option log-probabilities), generate mode (decode + parse), and
 pairwise judging in both orders. Sits above models/ and data/."""
 
+from flame_jax.judge.autorater import Autorater, Judgment, PairwiseJudge, generated_verdict
 from flame_jax.judge.generation import (
     GeneratedEvaluation,
     generate_evaluations,
@@ -22,12 +23,16 @@ from flame_jax.judge.scoring import (
 )
 
 __all__ = [
+    "Autorater",
     "GeneratedEvaluation",
+    "Judgment",
+    "PairwiseJudge",
     "PairwiseVerdict",
     "encode_example",
     "expected_score",
     "features_from_tokens",
     "generate_evaluations",
+    "generated_verdict",
     "option_probabilities",
     "option_targets",
     "pairwise_both_orders",

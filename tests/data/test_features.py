@@ -14,7 +14,7 @@ def _batches(name, **kw):
 
 def test_packed_rows_hold_several_examples_with_loss_on_targets(demo_vocab):
     (batch,) = _batches(
-        "demo_arithmetic",
+        "demo_sorting",
         sequence_length=512,
         targets_length=32,
         batch_size=2,
@@ -29,7 +29,7 @@ def test_packed_rows_hold_several_examples_with_loss_on_targets(demo_vocab):
     assert (weights <= (tokens != 0)).all()
     first = tokens[0][segments[0] == 1]
     first_weights = weights[0][segments[0] == 1]
-    record = next(get_task("demo_arithmetic").records("train"))
+    record = next(get_task("demo_sorting").records("train"))
     vocab = vocabularies.VOCABULARY
     assert vocab.decode(first[first_weights == 0].tolist()) == record.inputs
     assert vocab.decode(first[first_weights == 1].tolist()) == record.targets

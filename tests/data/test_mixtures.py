@@ -11,7 +11,7 @@ from flame_jax.data.mixtures import FlameMixture, example_proportional
 
 
 def test_example_proportional_caps_each_task():
-    demo = seqio.get_mixture_or_task("demo_arithmetic")
+    demo = seqio.get_mixture_or_task("demo_sorting")
     assert example_proportional(maximum=100)(demo) == 100.0
     assert example_proportional()(demo) == 4000.0
 
@@ -62,7 +62,7 @@ def test_evaluation_tasks_cannot_enter_a_mixture():
 def test_mixture_of_mixtures_rates():
     nested = FlameMixture("nested_for_test", [("demo", 3.0), ("demo_support", 1.0)])
     support = seqio.get_mixture_or_task("demo_support")
-    arithmetic = seqio.get_mixture_or_task("demo_arithmetic")
+    arithmetic = seqio.get_mixture_or_task("demo_sorting")
     # demo gives each of its 4 equal tasks 3/4; demo_support gets 1 more directly.
     assert nested.get_rate(arithmetic) == pytest.approx(0.75)
     assert nested.get_rate(support) == pytest.approx(1.75)

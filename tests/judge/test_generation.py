@@ -76,7 +76,7 @@ def test_scripted_outputs_are_decoded_parsed_and_failures_counted(demo_vocab, mo
 
 def test_greedy_generation_is_deterministic_and_batch_independent(demo_vocab):
     model, params = Transformer(TINY), _params(TINY)
-    records = [*_records("demo_support", 2), *_records("demo_arithmetic", 1)]
+    records = [*_records("demo_support", 2), *_records("demo_sorting", 1)]
     together = generation.generate_evaluations(model, params, records, max_new_tokens=8)
     assert generation.generate_evaluations(model, params, records, max_new_tokens=8) == together
     alone = [

@@ -11,7 +11,7 @@ import seqio
 import tensorflow as tf
 
 from flame_jax.data import registry, vocabularies
-from flame_jax.format import Instructions, Pair, Record, TaskType
+from flame_jax.format import Instructions, Pair, Pairwise, Record, TaskType
 from flame_jax.judge import generation, scoring
 from flame_jax.models import Transformer, TransformerConfig
 from flame_jax.models.loss import compute_loss
@@ -64,7 +64,7 @@ def _seqio_features(examples, length, *, add_eos=True):
 @pytest.mark.parametrize("add_eos", [True, False], ids=["eos", "no-eos"])
 def test_features_equal_seqio_prefix_lm_converter(demo_vocab, add_eos):
     records = [
-        *_records("demo_arithmetic", 1),
+        *_records("demo_sorting", 1),
         *_records("demo_sortedness", 1),
         _explained(_records("demo_support", 1)[0]),
         *_records("demo_correction", 1),
@@ -106,7 +106,7 @@ def test_probabilities_sum_to_one_deterministic_and_batch_independent(demo_vocab
     model, params = Transformer(TINY), _params(TINY)
     records = [
         *_records("demo_sortedness", 2),
-        *_records("demo_arithmetic", 2),
+        *_records("demo_sorting", 2),
         _explained(_records("demo_support", 1)[0]),
     ]
     probs = scoring.option_probabilities(model, params, records, batch_size=2)
@@ -176,10 +176,15 @@ def test_trained_judge_gets_the_option_it_learned(demo_vocab):
 # --- Both orders, with a fake per-sequence scorer -------------------------------------------
 
 
-def _pair(better: str, worse: str, index: int):
-    from flame_tasks import demo
+ARITHMETIC = Pairwise(
+    title="Which response answers the addition correctly?",
+    description="Choose the response that agrees with the reference.",
+    context_fields=("question", "reference_answer"),
+)
 
-    return demo.ARITHMETIC.render(
+
+def _pair(better: str, worse: str, index: int):
+    return ARITHMETIC.render(
         Pair({"question": "1 + 1 = ?", "reference_answer": "2"}, better=better, worse=worse),
         index=index,
         seed=0,

@@ -5,13 +5,12 @@ import pytest
 from flame_jax.data import registry, testing
 
 GOLDEN = {
-    "demo_arithmetic": (
-        "INSTRUCTIONS:\ntitle: Which response answers the addition correctly?\n"
-        "description: You will be shown an addition question, its reference answer and two "
-        "responses. Choose the response that agrees with the reference. Answer 'A' if "
-        "response_a is better, or 'B' if response_b is better.\n"
-        "output_fields: answer\n\nCONTEXT:\nquestion: 6 + 1 = ?\nreference_answer: 7\n"
-        "response_a: 6\nresponse_b: 7\n\nEVALUATION:\nanswer: B"
+    "demo_sorting": (
+        "INSTRUCTIONS:\ntitle: Which response sorts the list correctly?\ndescription: You will "
+        "be shown a list of numbers and two responses that reorder it. Choose the response that "
+        "puts the numbers in ascending order. Answer 'A' if response_a is better, or 'B' if "
+        "response_b is better.\noutput_fields: answer\n\nCONTEXT:\nnumbers: 1 0 8 4 7 3\n"
+        "response_a: 7 0 4 3 1 8\nresponse_b: 0 1 3 4 7 8\n\nEVALUATION:\nanswer: B"
     ),
     "demo_sortedness": (
         "INSTRUCTIONS:\ntitle: How sorted is this list?\ndescription: You will be shown a list "
@@ -52,7 +51,7 @@ def test_splits_are_disjoint_and_sized(task):
 
 
 def test_labels_are_balanced_enough():
-    answers = [r.answer for r in testing.render("demo_arithmetic", "train")]
+    answers = [r.answer for r in testing.render("demo_sorting", "train")]
     assert answers.count("A") == answers.count("B") == 2000
     support = [r.answer for r in testing.render("demo_support", "train")]
     assert 0.4 < support.count("Yes") / len(support) < 0.6

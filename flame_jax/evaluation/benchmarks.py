@@ -1,0 +1,55 @@
+"""The benchmark registry behind `flame-jax eval --benchmark NAME`: name -> how to run it.
+
+Every benchmark returns a BenchmarkResult (flame_jax.evaluation.report). `max_per_task=None`
+means the benchmark's own default: RewardBench in full, 256 random items per task elsewhere
+(FLAME.md §4), CoBBLEr's whole round robin (for CoBBLEr, max_per_task caps the pairs per
+instruction), every problem for re-ranking (there it caps the problems). Re-ranking reads the
+problems from the data dir (source `humaneval`) and the candidates from `inputs`.
+"""
+
+from __future__ import annotations
+
+from flame_tasks import humaneval
+
+from flame_jax.data import registry
+from flame_jax.evaluation import aggrefact, cobbler, heldout, rerank, rewardbench
+from flame_jax.evaluation.report import BenchmarkResult
+from flame_jax.judge import Autorater
+
+PAPER_SAMPLE = 256
+
+
+def names() -> list[str]:
+    return ["rewardbench", "aggrefact", *heldout.BENCHMARKS, "cobbler", rerank.BENCHMARK]
+
+
+def run_benchmark(
+    name: str,
+    judge: Autorater,
+    *,
+    data_dir: str | None = None,
+    max_per_task: int | None = None,
+    seed: int = 0,
+    inputs: str | None = None,
+) -> BenchmarkResult:
+    """Runs one benchmark with the judge; `inputs` is a benchmark's own input file, if any."""
+    if name not in names():
+        raise ValueError(registry.unknown_name("benchmark", name, names()))
+    if name == rerank.BENCHMARK:
+        if inputs is None:
+            raise ValueError(f"{name} needs the candidates: --input samples.jsonl")
+        problems = rerank.load_problems(humaneval.SOURCE.path(humaneval.PROBLEMS, data_dir))
+        candidates = rerank.load_candidates(inputs, problems)
+        return rerank.evaluate(judge, problems, candidates, max_problems=max_per_task, seed=seed)
+    if inputs is not None:
+        raise ValueError(f"benchmark {name} takes no --input file")
+    if name == "cobbler":
+        return cobbler.evaluate(
+            judge, cobbler.load(data_dir), max_pairs_per_instruction=max_per_task, seed=seed
+        )
+    if name == "rewardbench":
+        return rewardbench.evaluate(judge, data_dir=data_dir, max_per_task=max_per_task, seed=seed)
+    sample = PAPER_SAMPLE if max_per_task is None else max_per_task
+    if name == "aggrefact":
+        return aggrefact.evaluate(judge, data_dir=data_dir, max_per_task=sample, seed=seed)
+    return heldout.evaluate(judge, name, data_dir=data_dir, max_per_task=sample, seed=seed)

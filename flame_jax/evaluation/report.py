@@ -1,0 +1,103 @@
+"""What every benchmark returns and how `flame-jax eval` writes it.
+
+A benchmark's `evaluate(...)` returns a `BenchmarkResult`: the scores (metric name -> value,
+proportions in [0, 1] unless the name says otherwise), one JSON-ready row per judged item, and
+the paper's numbers for the same metrics (FLAME.md) to print beside ours. `write` puts
+predictions.jsonl, scores.json and report.md into the output directory, each written to a
+temporary file and renamed, so an interrupted run never leaves a half-written results file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+@dataclasses.dataclass
+class BenchmarkResult:
+    """The outcome of one benchmark run.
+
+    Attributes:
+      benchmark: its name (as `flame-jax eval --benchmark` takes it).
+      scores: metric -> value, in the order the report shows them.
+      predictions: one JSON-ready dict per judged item.
+      paper: row name (e.g. "FLAMe-RM-24B") -> {metric: value} from FLAME.md, on the same
+        metric names and scale as `scores`; missing metrics show as "-".
+      notes: lines for the report (protocol, data release, what was left out and why).
+    """
+
+    benchmark: str
+    scores: dict[str, float]
+    predictions: list[dict[str, Any]]
+    paper: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def markdown(self, *, model_name: str = "this judge") -> str:
+        """A table: one column per metric, our row first, then the paper's rows."""
+        metrics = list(self.scores)
+        lines = [
+            f"# {self.benchmark}",
+            "",
+            "| model | " + " | ".join(metrics) + " |",
+            "|---|" + "---|" * len(metrics),
+            f"| {model_name} | " + " | ".join(_cell(self.scores[m]) for m in metrics) + " |",
+        ]
+        for name, row in self.paper.items():
+            lines.append(
+                f"| {name} (paper) | " + " | ".join(_cell(row.get(m)) for m in metrics) + " |"
+            )
+        lines += ["", f"{len(self.predictions)} items judged."]
+        if self.notes:
+            lines += ["", *(f"- {note}" for note in self.notes)]
+        return "\n".join(lines) + "\n"
+
+
+def _cell(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{100 * value:.1f}"
+
+
+def _atomic_write(path: str, text: str) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def write_jsonl(path: str, rows: Sequence[Mapping[str, Any]]) -> None:
+    """One JSON object per line, written atomically."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    _atomic_write(path, "".join(json.dumps(row) + "\n" for row in rows))
+
+
+def write(
+    result: BenchmarkResult, output_dir: str, *, model_name: str = "this judge"
+) -> dict[str, str]:
+    """Writes predictions.jsonl, scores.json and report.md; returns their paths."""
+    os.makedirs(output_dir, exist_ok=True)
+    paths = {
+        "predictions": os.path.join(output_dir, "predictions.jsonl"),
+        "scores": os.path.join(output_dir, "scores.json"),
+        "report": os.path.join(output_dir, "report.md"),
+    }
+    write_jsonl(paths["predictions"], result.predictions)
+    _atomic_write(
+        paths["scores"],
+        json.dumps(
+            {"benchmark": result.benchmark, "scores": result.scores, "notes": result.notes},
+            indent=1,
+        ),
+    )
+    _atomic_write(paths["report"], result.markdown(model_name=model_name))
+    return paths
+
+
+def mean(values: Sequence[float]) -> float:
+    """The plain mean; NaN for no values (shown as "-")."""
+    return sum(values) / len(values) if values else math.nan

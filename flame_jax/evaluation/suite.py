@@ -1,0 +1,85 @@
+"""Judging registered evaluation tasks: the paper's sampling and the per-item scores.
+
+FLAMe evaluates on "256 random examples per task (RewardBench in full)" (FLAME.md §4).
+`sample_records` draws that sample reproducibly: all records of the task's split in file order,
+then `max_per_task` of them chosen by random.Random(f"{seed}:{task}") and kept in file order, so
+the same seed gives the same items on every machine and adding a task changes no other task's
+sample.
+
+Per-item scores shared by the benchmarks:
+- pairwise: 1 when the judge's order-averaged preference favours the gold response, 0 when it
+  favours the other, 0.5 for an exact tie (RewardBench's rule for ties and unparseable answers);
+- classification and pointwise: 1 when the verdict equals the gold answer, else 0 (an
+  unparseable generation is wrong).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+
+from flame_jax.data import registry
+from flame_jax.format import Record, TaskType
+from flame_jax.judge import Autorater, Judgment
+
+
+def sample_records(
+    task_name: str,
+    split: str,
+    *,
+    max_per_task: int | None,
+    seed: int = 0,
+    data_dir: str | None = None,
+) -> tuple[list[Record], Counter]:
+    """The task's records (a seeded sample of max_per_task, in file order) and its skips."""
+    task = registry.get_task(task_name)
+    skipped: Counter = Counter()
+    records = list(task.records(split, data_dir, skipped))
+    if max_per_task is not None and len(records) > max_per_task:
+        chosen = random.Random(f"{seed}:{task_name}").sample(range(len(records)), max_per_task)
+        records = [records[i] for i in sorted(chosen)]
+    return records, skipped
+
+
+def item_score(judgment: Judgment) -> float:
+    """1, 0 or 0.5 for a pairwise tie (see the module docstring); 1/0 otherwise."""
+    record = judgment.record
+    if record.task_type == TaskType.PAIRWISE:
+        if judgment.pair is None:
+            raise ValueError("a pairwise judgment without its both-order verdict")
+        p_gold = judgment.pair.p_a_better if record.answer == "A" else 1 - judgment.pair.p_a_better
+        return 1.0 if p_gold > 0.5 else 0.0 if p_gold < 0.5 else 0.5
+    if not record.options:
+        raise ValueError("open-ended records have no gold verdict to score")
+    return float(judgment.answer == record.answer)
+
+
+def judge_tasks(
+    judge: Autorater,
+    task_names: Sequence[str],
+    split: str,
+    *,
+    max_per_task: int | None,
+    seed: int = 0,
+    data_dir: str | None = None,
+) -> tuple[dict[str, list[Judgment]], list[str]]:
+    """Judgments per task, and notes on skipped rows (judged in one call per task)."""
+    out, notes = {}, []
+    for name in task_names:
+        records, skipped = sample_records(
+            name, split, max_per_task=max_per_task, seed=seed, data_dir=data_dir
+        )
+        if skipped:
+            notes.append(f"{name}: skipped {dict(skipped)} (documented in the task)")
+        print(f"== {name}: judging {len(records)} records", flush=True)
+        out[name] = judge.judge(records)
+    return out, notes
+
+
+def prediction_row(task: str, judgment: Judgment) -> dict:
+    """One predictions.jsonl row: the task, the judge's outputs and the item's score."""
+    row = {"task": task, **judgment.to_json()}
+    if judgment.record.options:
+        row["score"] = item_score(judgment)
+    return row

@@ -1,0 +1,143 @@
+import json
+
+import numpy as np
+import pytest
+
+from flame_jax import cli, configurables, judge
+from flame_jax.data import registry
+from flame_jax.format import TaskType
+from flame_jax.judge import Autorater, GeneratedEvaluation, generated_verdict
+
+
+@pytest.fixture(scope="module")
+def rater(demo_checkpoint) -> Autorater:
+    return configurables.load_autorater(demo_checkpoint, batch_size=4, progress=False)
+
+
+def _records(task: str, n: int):
+    return registry.first_records(registry.get_task(task), "test", n)
+
+
+def test_judge_matches_the_scoring_functions(rater):
+    records = [*_records("demo_support", 3), *_records("demo_sortedness", 2)]
+    judged = rater.judge(records)
+    direct = judge.option_probabilities(rater.model, rater.params, records)
+    for judgment, probabilities, record in zip(judged, direct, records, strict=True):
+        assert judgment.record is record
+        assert judgment.probabilities == pytest.approx(probabilities, rel=1e-4)  # batch shapes
+        assert judgment.answer == judge.verdict(probabilities)
+    assert judged[3].expected_score == pytest.approx(judge.expected_score(direct[3]), rel=1e-4)
+    assert judged[0].expected_score is None
+
+
+def test_pairwise_judges_both_orders(rater):
+    records = _records("demo_sorting", 4)
+    judged = rater.judge(records)
+    pairs = judge.pairwise_both_orders(rater.model, rater.params, records)
+    for judgment, pair in zip(judged, pairs, strict=True):
+        assert judgment.pair.p_a_better == pytest.approx(pair.p_a_better, rel=1e-4)
+        assert judgment.answer == ("A" if pair.p_a_better > 0.5 else "B")
+    assert rater.judge_pairs(records)[0].p_a_better == pytest.approx(pairs[0].p_a_better, rel=1e-4)
+
+
+def test_ad_hoc_judgments(rater):
+    pair = rater.pairwise("Sort: 3 1 2", "1 2 3", "3 2 1")
+    assert pair.answer in ("A", "B") and pair.pair is not None
+    assert sum(pair.probabilities.values()) == pytest.approx(1.0)
+    # Swapping the responses mirrors the order-averaged preference exactly.
+    swapped = rater.pairwise("Sort: 3 1 2", "3 2 1", "1 2 3")
+    assert swapped.pair.p_a_better == pytest.approx(1 - pair.pair.p_a_better, abs=1e-6)
+    rating = rater.pointwise("a list", "1 2 3 5 4", criteria="How sorted is it?")
+    assert set(rating.probabilities) == {"1", "2", "3", "4", "5"}
+    assert 1.0 <= rating.expected_score <= 5.0
+    label = rater.classify(
+        {"facts": "Ana has 3 cats", "claim": "Ana has 3 cats"},
+        question="Is the claim supported?",
+        labels=("Yes", "No"),
+    )
+    assert label.answer in ("Yes", "No")
+
+
+def test_generate_mode_parses_and_reports_failures(demo_checkpoint):
+    rater = configurables.load_autorater(
+        demo_checkpoint, mode="generate", max_new_tokens=8, batch_size=2, progress=False
+    )
+    records = _records("demo_correction", 2) + _records("demo_sorting", 1)
+    judged = rater.judge(records)
+    assert [j.record.task_type for j in judged] == [
+        TaskType.OPEN_ENDED,
+        TaskType.OPEN_ENDED,
+        TaskType.PAIRWISE,
+    ]
+    for j in judged:
+        assert j.output is not None and j.output.num_tokens <= 8
+    for j in judged[:2]:
+        assert (j.answer is None) == (not j.output.parsed)
+    pair = judged[2].pair
+    assert set(pair.p_a_better_by_order) <= {0.0, 0.5, 1.0}
+    assert (judged[2].answer is None) == (pair.p_a_better == 0.5)
+
+
+def _generated(answer):
+    return GeneratedEvaluation(
+        text="", fields=None if answer is None else {"answer": answer}, num_tokens=1, finished=True
+    )
+
+
+def test_generated_verdict_follows_rewardbench_rules():
+    agree = generated_verdict(_generated("A"), _generated("B"))
+    assert agree.p_a_better == 1.0 and agree.consistent
+    first_slot = generated_verdict(_generated("A"), _generated("A"))
+    assert first_slot.p_a_better == 0.5 and not first_slot.consistent
+    unparsed = generated_verdict(_generated(None), _generated("B"))
+    assert unparsed.p_a_better_by_order == (0.5, 1.0) and not unparsed.consistent
+
+
+def test_load_errors_are_clear(tmp_path, demo_checkpoint):
+    with pytest.raises(FileNotFoundError, match=r"no config\.gin"):
+        configurables.load_autorater(str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="--vocabulary"):
+        configurables.load_autorater(demo_checkpoint, vocabulary=str(tmp_path / "none.model"))
+    with pytest.raises(ValueError, match="mode"):
+        Autorater(None, None, mode="sample")
+
+
+def test_judge_cli_on_rows_in_the_upstream_schema(tmp_path, demo_checkpoint, capsys):
+    rows = [
+        {
+            "facts": [["Ana", 3, "cats"], ["Ben", 2, "pens"]],
+            "claim": ["Ana", 3, "cats"],
+            "supported": True,
+        },
+        {
+            "facts": [["Ana", 3, "cats"], ["Ben", 2, "pens"]],
+            "claim": ["Ben", 5, "pens"],
+            "supported": False,
+        },
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    args = ["judge", "--checkpoint", demo_checkpoint, "--task", "demo_support"]
+    assert cli.main([*args, "--input", str(path), "--output", str(out)]) == 0
+    judged = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [j["gold"] for j in judged] == ["Yes", "No"]
+    assert all(j["score"] == float(j["answer"] == j["gold"]) for j in judged)
+    assert "2 records judged" in capsys.readouterr().out
+
+    out = tmp_path / "split.jsonl"
+    assert cli.main([*args, "--split", "test", "--max_items", "5", "--output", str(out)]) == 0
+    assert len(out.read_text().splitlines()) == 5
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"facts": [], "claim": ["Ana", 3, "cats"]}) + "\n")
+    assert cli.main([*args, "--input", str(bad), "--output", str(tmp_path / "x.jsonl")]) == 2
+    assert "row 1" in capsys.readouterr().err
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_pairwise_probabilities_are_deterministic(rater):
+    records = _records("demo_sorting", 3)
+    first = [j.pair.p_a_better for j in rater.judge(records)]
+    second = [j.pair.p_a_better for j in rater.judge(records)]
+    np.testing.assert_array_equal(first, second)
