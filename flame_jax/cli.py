@@ -9,6 +9,8 @@ flame-jax data check --data_dir D [--sources S ...] [--json]
 flame-jax train --gin_file=F [--gin.NAME=VALUE ...]   t5x-style training
 flame-jax judge --checkpoint C --task T [--input rows.jsonl | --split S] --output out.jsonl
 flame-jax eval --checkpoint C --benchmark NAME [--data_dir D] [--max_per_task N] --output DIR
+flame-jax opt-rm tailpatch --base_checkpoint C --target rewardbench [--tasks T ...] --workdir W
+flame-jax opt-rm weights --workdir W --output mixture.json
 """
 
 from __future__ import annotations
@@ -152,6 +154,61 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _opt_rm(args: argparse.Namespace) -> int:
+    from flame_jax.data import mixtures  # noqa: PLC0415
+    from flame_jax.recipes import opt_rm, tailpatch  # noqa: PLC0415
+
+    _collection()
+    if args.command == "weights":
+        target = tailpatch.TARGETS[tailpatch.target_of(args.workdir)]
+        weights = opt_rm.search(
+            args.workdir,
+            args.output,
+            thresholds=target.thresholds,
+            scheme=opt_rm.WeightScheme(fixed_categories=target.fixed_categories),
+            allow_incomplete=args.allow_incomplete,
+        )
+        total = sum(weights.values())
+        for task, weight in sorted(weights.items(), key=lambda kv: -kv[1]):
+            print(f"{task:<40} {weight:>8,} {weight / total:7.2%}")
+        print(f"weights of {len(weights)} tasks -> {args.output}; report in {args.workdir}/opt_rm")
+        return 0
+    tasks = args.tasks or [t.name for t in mixtures.get("flame").tasks]
+    if args.print_commands:
+        extra = [*(f"--gin_file={f}" for f in args.gin_file)]
+        extra += [*(f"--gin_bindings={b}" for b in args.gin_bindings)]
+        if args.max_per_task is not None:
+            extra += ["--max_per_task", str(args.max_per_task)]
+        if args.data_dir:
+            extra += ["--data_dir", args.data_dir]
+        for line in tailpatch.commands(
+            args.base_checkpoint,
+            tasks,
+            workdir=args.workdir,
+            target=args.target,
+            steps=args.steps,
+            eval_every=args.eval_every,
+            extra=extra,
+        ):
+            print(line)
+        return 0
+    tailpatch.run(
+        args.base_checkpoint,
+        tasks,
+        workdir=args.workdir,
+        target=args.target,
+        steps=args.steps,
+        eval_every=args.eval_every,
+        gin_files=args.gin_file,
+        gin_bindings=args.gin_bindings,
+        data_dir=args.data_dir,
+        max_per_task=args.max_per_task,
+        seed=args.seed,
+    )
+    print(f"curves in {args.workdir}/tailpatch; next: flame-jax opt-rm weights --workdir ...")
+    return 0
+
+
 def _judge_options(args: argparse.Namespace) -> dict:
     return {
         "vocabulary": args.vocabulary,
@@ -171,6 +228,30 @@ def _add_judge_flags(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--max_new_tokens", type=int, default=128, help="generate mode")
     cmd.add_argument("--data_dir", default=None, help="default: $FLAME_DATA_DIR")
     cmd.add_argument("--seed", type=int, default=0, help="for samples of items")
+
+
+def _add_opt_rm_parser(commands) -> None:
+    opt = commands.add_parser("opt-rm", help="the Opt-RM tail-patch mixture search")
+    sub = opt.add_subparsers(dest="command", required=True)
+    patch = sub.add_parser("tailpatch", help="one short fine-tuning run per task, with curves")
+    patch.add_argument("--base_checkpoint", required=True, help="a partially trained run")
+    patch.add_argument("--target", default="rewardbench", help="rewardbench or demo")
+    patch.add_argument("--tasks", nargs="*", default=None, help="default: the flame mixture's")
+    patch.add_argument("--workdir", required=True)
+    patch.add_argument("--steps", type=int, default=3000)
+    patch.add_argument("--eval_every", type=int, default=500)
+    patch.add_argument("--gin_file", action="append", default=[], help="after tailpatch.gin")
+    patch.add_argument("--gin_bindings", action="append", default=[])
+    patch.add_argument("--data_dir", default=None, help="default: $FLAME_DATA_DIR")
+    patch.add_argument("--max_per_task", type=int, default=None, help="items per eval task")
+    patch.add_argument("--seed", type=int, default=0)
+    patch.add_argument(
+        "--print_commands", action="store_true", help="print one command per task instead"
+    )
+    weights = sub.add_parser("weights", help="ratings, bundles, weights file and report")
+    weights.add_argument("--workdir", required=True)
+    weights.add_argument("--output", required=True, help="the weights file (json)")
+    weights.add_argument("--allow_incomplete", action="store_true")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -201,6 +282,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--input", default=None, help="candidates file (humaneval_rerank)")
     evaluate.add_argument("--output", required=True, help="directory for the results")
+
+    _add_opt_rm_parser(commands)
 
     mixture = commands.add_parser("mixture", help="list, describe and show tasks and mixtures")
     sub = mixture.add_subparsers(dest="command", required=True)
@@ -249,6 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _demo,
         "judge": _judge,
         "eval": _eval,
+        "opt-rm": _opt_rm,
     }[args.group]
     try:
         return handler(args)

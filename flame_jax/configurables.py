@@ -22,6 +22,21 @@ train_from_gin = gin.external_configurable(
 )
 
 
+def run_vocabulary(model_dir: str) -> str | None:
+    """The vocabulary path of a training run, from its MODEL_DIR/config.gin.
+
+    Leaves that config parsed (gin's global state), so the model config can be read next.
+    """
+    import os  # noqa: PLC0415
+
+    gin.clear_config()
+    gin.parse_config_file(os.path.join(model_dir, "config.gin"), skip_unknown=True)
+    vocabulary = gin.query_parameter("train.vocabulary_path")
+    if isinstance(vocabulary, gin.config.ConfigurableReference):  # a macro: %VOCABULARY
+        vocabulary = vocabulary.scoped_configurable_fn()
+    return vocabulary
+
+
 def load_autorater(checkpoint: str, *, vocabulary: str | None = None, **options):
     """An Autorater from a training run: its model from the run's config.gin, its parameters.
 
@@ -49,13 +64,8 @@ def load_autorater(checkpoint: str, *, vocabulary: str | None = None, **options)
             "by `flame-jax train` (it writes MODEL_DIR/config.gin), or one of its checkpoints"
         )
     ckpt = path if path != model_dir else os.path.join(model_dir, "checkpoints")
-    gin.clear_config()
-    gin.parse_config_file(os.path.join(model_dir, "config.gin"), skip_unknown=True)
+    vocabulary = vocabulary or run_vocabulary(model_dir)  # parses the run's config.gin
     config = model_config_from_gin()
-    if vocabulary is None:
-        vocabulary = gin.query_parameter("train.vocabulary_path")
-        if isinstance(vocabulary, gin.config.ConfigurableReference):  # a macro: %VOCABULARY
-            vocabulary = vocabulary.scoped_configurable_fn()
     if not vocabulary or not os.path.exists(vocabulary):
         raise FileNotFoundError(
             f"the vocabulary of {model_dir} ({vocabulary!r}, from its config.gin) is not there: "
@@ -66,3 +76,16 @@ def load_autorater(checkpoint: str, *, vocabulary: str | None = None, **options)
     abstract = jax.eval_shape(lambda rng: nn.unbox(init_params(model, rng)), jax.random.key(0))
     params = checkpoints.restore_params(ckpt, abstract)
     return Autorater(model, params, **options)
+
+
+@gin.configurable(module="flame_jax.recipes")
+def flame_opt_rm_mixture(weights_path: str) -> str:
+    """Registers `flame_opt_rm` from the search's weights file; returns the mixture's name.
+
+    For MIXTURE_OR_TASK_NAME in gin/runs/flame_opt_rm.gin (evaluated when `train` is called).
+    """
+    import flame_tasks  # noqa: F401,PLC0415  (the tasks the weights name)
+
+    from flame_jax.recipes import opt_rm  # noqa: PLC0415
+
+    return opt_rm.register_from_weights(weights_path).name

@@ -275,24 +275,35 @@ class Checkpointer:
 
 
 def _state_dir(path: str) -> epath.Path:
-    """The Orbax PyTree directory for `path`: a step directory, its state/ item, or a
-    MODEL_DIR (its newest complete step)."""
+    """The Orbax PyTree directory for `path`: a step directory, its state/ item, a directory
+    of steps (its newest complete one), or a MODEL_DIR (the same in its checkpoints/)."""
     p = epath.Path(path)
     if not p.exists():
         raise FileNotFoundError(f"checkpoint path {path} does not exist")
+    if (p / "checkpoints").is_dir() and not (p / STATE_ITEM).is_dir():
+        p = p / "checkpoints"
     if (p / STATE_ITEM).is_dir():
         if not _is_complete(p):
             raise FileNotFoundError(f"{path} is not a complete checkpoint (no {COMMIT_FILE})")
         return p / STATE_ITEM
     if p.name == STATE_ITEM and (p / "_METADATA").exists():
         return p
-    steps = complete_steps(path)
+    steps = complete_steps(str(p))
     if steps:
         return p / str(steps[-1]) / STATE_ITEM
     raise FileNotFoundError(
         f"no checkpoint at {path}: expected a step directory written by Checkpointer "
         f"(holding {STATE_ITEM}/), or a directory of them"
     )
+
+
+def checkpoint_step(path: str) -> int:
+    """The training step of a checkpoint path (as restore_params resolves it)."""
+    step_dir = _state_dir(path).parent
+    try:
+        return int(step_dir.name)
+    except ValueError:
+        raise ValueError(f"{step_dir} is not a step directory (its name is not a step)") from None
 
 
 def restore_params(path: str, abstract_params: Any) -> Any:

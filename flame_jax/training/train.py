@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import importlib
 import os
 import sys
@@ -317,13 +318,17 @@ def _initial_state(model, tx, mesh, init_rng, checkpointer, *, initial_checkpoin
         print(f"resuming from step {latest}", flush=True)
         return state, shardings, data_position
 
-    def from_params(params):
-        return TrainState(jnp.zeros((), jnp.int32), params, tx.init(params))
+    def from_params(params, step=0):
+        return TrainState(jnp.asarray(step, jnp.int32), params, tx.init(params))
 
     if initial_checkpoint_path:
+        # t5x semantics: the run continues the checkpoint's step count (TRAIN_STEPS stays
+        # absolute: FLAMe-RM is the FLAMe step + 50) with a fresh optimizer state.
         params = checkpoints.restore_params(initial_checkpoint_path, abstract_state.params)
-        print(f"fine-tuning from {initial_checkpoint_path}", flush=True)
-        return jax.jit(from_params, out_shardings=shardings)(params), shardings, 0
+        step = checkpoints.checkpoint_step(initial_checkpoint_path)
+        print(f"fine-tuning from {initial_checkpoint_path} (step {step})", flush=True)
+        init = jax.jit(functools.partial(from_params, step=step), out_shardings=shardings)
+        return init(params), shardings, 0
     fresh = jax.jit(
         lambda rng: from_params(nn.unbox(init_params(model, rng))), out_shardings=shardings
     )

@@ -60,6 +60,13 @@ def test_resume_continues_the_same_stream(tmp_path, demo_vocab):
     assert _train(tmp_path / "b", 6).history == []  # TRAIN_STEPS is absolute: nothing left
 
 
+def test_fine_tuning_continues_the_initial_checkpoints_step(tmp_path, demo_vocab):
+    base = _train(tmp_path / "base", 4)
+    tuned = _train(tmp_path / "tuned", 6, initial_checkpoint_path=str(tmp_path / "base"))
+    assert [h["step"] for h in tuned.history] == [5, 6]  # TRAIN_STEPS absolute, as in t5x
+    assert tuned.history[0]["loss"] < base.history[0]["loss"]  # started from trained weights
+
+
 def test_microbatches_equal_the_full_batch(demo_vocab):
     batch = next(
         features.get_dataset(
