@@ -13,7 +13,7 @@ from flame_jax.models import Generation, Transformer, TransformerConfig
 from flame_jax.models.testing import random_params as _params
 
 TINY = TransformerConfig(
-    vocab_size=512,  # the demo vocabulary has ~430 pieces
+    vocab_size=1024,  # the demo vocabulary has ~950 pieces
     embed_dim=64,
     num_layers=2,
     num_heads=4,

@@ -18,7 +18,7 @@ from flame_jax.models.loss import compute_loss
 from flame_jax.models.testing import random_params as _params
 
 TINY = TransformerConfig(
-    vocab_size=512,  # the demo vocabulary has ~430 pieces
+    vocab_size=1024,  # the demo vocabulary has ~950 pieces
     embed_dim=64,
     num_layers=2,
     num_heads=4,
@@ -56,7 +56,8 @@ def _seqio_features(examples, length, *, add_eos=True):
     ds = seqio.preprocessors.tokenize(ds, features)
     ds = seqio.preprocessors.append_eos_after_trim(ds, output_features=features)
     converter = seqio.PrefixLMFeatureConverter(pack=False, loss_on_targets_only=True)
-    ds = converter(ds, {"inputs": length - 64, "targets": 64})
+    inputs_length = max(len(vocabularies.VOCABULARY.encode(i)) for i, _ in examples)
+    ds = converter(ds, {"inputs": inputs_length, "targets": length - inputs_length})
     rows = list(ds.as_numpy_iterator())
     return {key: np.stack([row[key] for row in rows]) for key in rows[0]}
 
