@@ -13,6 +13,8 @@ Benchmarks (FLAME.md §4; 256 random examples per task, flame_jax.evaluation.sui
 Metric per task type: pairwise = both-order accuracy (ties 0.5) with consistency;
 classification = accuracy; pointwise = accuracy of the verdict (the most probable scale point,
 or the parsed one) with the Spearman correlation of the expected score as a second number.
+In generate mode each task also reports seqio's own metrics on the original order's outputs
+(flame_jax.evaluation.suite.seqio_metrics), the numbers seqio.Evaluator gives.
 A benchmark's headline = the plain mean of its tasks' accuracies ("Avg"); each task is also
 reported. RankGen, CoPoet, ContrSearch, Dipper, LitTrans and LFQAEval come from their authors'
 releases and are not registered yet (the collection issue tracks them).
@@ -103,6 +105,9 @@ def evaluate(
             expected = [j.expected_score for j in judgments]
             rho = stats.spearmanr(gold, expected).statistic if len(set(gold)) > 1 else math.nan
             extra[f"{task} spearman"] = float(rho)
+        if judge.mode == "generate":  # the numbers seqio.Evaluator gives (in percent)
+            for name, value in suite.seqio_metrics(task, judgments).items():
+                extra[f"{task} seqio {name}"] = value / 100
         predictions += [suite.prediction_row(task, j) for j in judgments]
     column = PAPER_COLUMN.get(benchmark, "Avg")
     scores = {column: mean(list(per_task.values())), **per_task, **extra}

@@ -6,6 +6,12 @@ then `max_per_task` of them chosen by random.Random(f"{seed}:{task}") and kept i
 the same seed gives the same items on every machine and adding a task changes no other task's
 sample.
 
+seqio parity: the evaluation tasks are seqio tasks whose metric functions score generated
+EVALUATIONs of the records as rendered (one order). `seqio_metrics` runs exactly those functions
+(the task's postprocess_fn and predict_metric_fns) on a generate-mode judge's outputs of the
+original order, so `flame-jax eval --mode generate` reports the numbers seqio.Evaluator (and a
+trainer's periodic eval) gives for the same outputs, next to the both-order scores.
+
 Per-item scores shared by the benchmarks:
 - pairwise: 1 when the judge's order-averaged preference favours the gold response, 0 when it
   favours the other, 0.5 for an exact tie (RewardBench's rule for ties and unparseable answers);
@@ -18,6 +24,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
+
+import seqio
 
 from flame_jax.data import registry
 from flame_jax.format import Record, TaskType
@@ -83,3 +91,19 @@ def prediction_row(task: str, judgment: Judgment) -> dict:
     if judgment.record.options:
         row["score"] = item_score(judgment)
     return row
+
+
+def seqio_metrics(task_name: str, judgments: Sequence[Judgment]) -> dict[str, float]:
+    """The registered seqio task's metric functions on generate-mode outputs (original order).
+
+    Raises ValueError for judgments without a generated output (score mode).
+    """
+    task = seqio.get_mixture_or_task(task_name)
+    if any(j.output is None for j in judgments):
+        raise ValueError(f"{task_name}: seqio's metrics score generated outputs (generate mode)")
+    targets = [task.postprocess_fn(j.record.targets, is_target=True) for j in judgments]
+    predictions = [task.postprocess_fn(j.output.text, is_target=False) for j in judgments]
+    out: dict[str, float] = {}
+    for fn in task.predict_metric_fns:
+        out.update(fn(targets, predictions))
+    return out
