@@ -106,6 +106,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _judge(args: argparse.Namespace) -> int:
     from flame_jax import configurables  # noqa: PLC0415
+    from flame_jax import judge as judge_lib  # noqa: PLC0415
     from flame_jax.data import registry  # noqa: PLC0415
     from flame_jax.data.readers import read_rows  # noqa: PLC0415
     from flame_jax.evaluation import report, suite  # noqa: PLC0415
@@ -130,6 +131,9 @@ def _judge(args: argparse.Namespace) -> int:
     line = f"{len(rows)} records judged ({args.task}, {args.mode} mode) -> {args.output}"
     if scored:
         line += f"; accuracy {sum(scored) / len(scored):.1%}"
+    outputs = [j.output for j in judgments if j.output is not None]
+    if outputs:
+        line += f"; parse failures {judge_lib.parse_failure_rate(outputs):.1%}"
     print(line)
     return 0
 

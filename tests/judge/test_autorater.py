@@ -126,8 +126,10 @@ def test_judge_cli_on_rows_in_the_upstream_schema(tmp_path, demo_checkpoint, cap
     assert "2 records judged" in capsys.readouterr().out
 
     out = tmp_path / "split.jsonl"
-    assert cli.main([*args, "--split", "test", "--max_items", "5", "--output", str(out)]) == 0
+    argv = [*args, "--split", "test", "--max_items", "5", "--output", str(out)]
+    assert cli.main([*argv, "--mode", "generate", "--max_new_tokens", "8"]) == 0
     assert len(out.read_text().splitlines()) == 5
+    assert "parse failures" in capsys.readouterr().out
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"facts": [], "claim": ["Ana", 3, "cats"]}) + "\n")
