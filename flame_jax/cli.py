@@ -7,6 +7,7 @@ flame-jax mixture show NAME [-n K] [--seed S] [--data_dir D] [--json]
 flame-jax data download --data_dir D [--sources S ...]
 flame-jax data check --data_dir D [--sources S ...] [--json]
 flame-jax train --gin_file=F [--gin.NAME=VALUE ...]   t5x-style training
+flame-jax plan --gin_file=F ... --topology v5p-128    per-device memory before launch
 flame-jax judge --checkpoint C --task T [--input rows.jsonl | --split S] --output out.jsonl
 flame-jax eval --checkpoint C --benchmark NAME [--data_dir D] [--max_per_task N] --output DIR
 flame-jax opt-rm tailpatch --base_checkpoint C --target rewardbench [--tasks T ...] --workdir W
@@ -269,6 +270,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "train", help="t5x-style training: --gin_file, --gin_bindings, --gin.NAME=VALUE"
     )
+    commands.add_parser(
+        "plan", help="compile the train step for a TPU topology: per-device memory, FLOPs"
+    )
 
     judge = commands.add_parser("judge", help="judge a task's rows with a trained checkpoint")
     _add_judge_flags(judge)
@@ -329,6 +333,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         train.main(argv[1:])
         return 0
+    if argv[:1] == ["plan"]:  # the same t5x flags, parsed by the planner
+        from flame_jax import plan  # noqa: PLC0415
+
+        try:
+            return plan.main(argv[1:])
+        except ValueError as e:
+            print(f"flame-jax: error: {e}", file=sys.stderr)
+            return 2
     args = _parser().parse_args(argv)
     handler = {
         "mixture": _mixture,
