@@ -198,6 +198,8 @@ def initialize_distributed(
                 f"{num_processes} processes need a coordinator_address and a process_id "
                 "(arguments or JAX_COORDINATOR_ADDRESS / JAX_PROCESS_ID)"
             )
+        # Several processes on CPU (tests, one machine) exchange over gloo; TPUs ignore this.
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
         jax.distributed.initialize(coordinator_address, num_processes, process_id)
     elif num_processes is None and len(tpu_hosts) > 1:
         jax.distributed.initialize()
