@@ -496,21 +496,15 @@ def _lower_step(
             for k in _FEATURES
         }
         rng = jax.ShapeDtypeStruct((2,), jnp.uint32, sharding=replicated)  # PRNGKey
-        step = jax.jit(
-            lambda s, b, r: steps.train_step(
-                s,
-                b,
-                r,
-                model=model,
-                optimizer=tx,
-                schedule=schedule,
-                num_microbatches=num_microbatches,
-                z_loss=z_loss,
-                dropout=config.dropout_rate > 0,
-            ),
-            in_shardings=(shardings, data, replicated),
-            out_shardings=(shardings, replicated),
-            donate_argnums=(0,),
+        step = steps.jit_train_step(
+            model=model,
+            optimizer=tx,
+            schedule=schedule,
+            state_shardings=shardings,
+            data_sharding=data,
+            num_microbatches=num_microbatches,
+            z_loss=z_loss,
+            dropout=config.dropout_rate > 0,
         )
         return step.lower(state, batch, rng)
 

@@ -12,6 +12,7 @@ ever holds parameters touched by a NaN or Inf.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import jax
@@ -120,3 +121,33 @@ def eval_step(params, batch: Batch, *, model: Transformer) -> dict[str, jax.Arra
     """Sums over one eval batch (loss, target tokens, correct tokens), to be added up."""
     _, out = compute_loss(model, params, batch)
     return {"loss_sum": out.loss_sum, "tokens": out.weight_sum, "correct": out.num_correct}
+
+
+def jit_train_step(
+    *,
+    model: Transformer,
+    optimizer: optax.GradientTransformation,
+    schedule: optax.Schedule,
+    state_shardings: TrainState,
+    data_sharding: jax.sharding.Sharding,
+    num_microbatches: int = 1,
+    z_loss: float = 0.0,
+    dropout: bool = True,
+):
+    """train_step jitted for a mesh: the state and batch in their shardings, the metrics
+    replicated (like the step), the old state donated. `train` runs it and `plan` compiles it."""
+    replicated = state_shardings.step
+    return jax.jit(
+        functools.partial(
+            train_step,
+            model=model,
+            optimizer=optimizer,
+            schedule=schedule,
+            num_microbatches=num_microbatches,
+            z_loss=z_loss,
+            dropout=dropout,
+        ),
+        in_shardings=(state_shardings, data_sharding, replicated),
+        out_shardings=(state_shardings, replicated),
+        donate_argnums=(0,),
+    )

@@ -150,7 +150,7 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
         state, shardings, data_position = _initial_state(
             model, tx, mesh, init_rng, checkpointer, initial_checkpoint_path=initial_checkpoint_path
         )
-        state_shardings, replicated = shardings, shardings.step
+        state_shardings = shardings
         host = partitioning.host_shard_info()
         step = int(jax.device_get(state.step))
         if step >= train_steps:
@@ -171,21 +171,15 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
         )
         batches = dataset.skip(data_position).as_numpy_iterator()
 
-        train_fn = jax.jit(
-            lambda s, b, r: steps.train_step(
-                s,
-                b,
-                r,
-                model=model,
-                optimizer=tx,
-                schedule=schedule,
-                num_microbatches=num_microbatches,
-                z_loss=z_loss,
-                dropout=model_config.dropout_rate > 0,
-            ),
-            in_shardings=(state_shardings, partitioning.data_sharding(mesh), replicated),
-            out_shardings=(state_shardings, replicated),
-            donate_argnums=(0,),
+        train_fn = steps.jit_train_step(
+            model=model,
+            optimizer=tx,
+            schedule=schedule,
+            state_shardings=state_shardings,
+            data_sharding=partitioning.data_sharding(mesh),
+            num_microbatches=num_microbatches,
+            z_loss=z_loss,
+            dropout=model_config.dropout_rate > 0,
         )
         eval_fn = jax.jit(
             lambda p, b: steps.eval_step(p, b, model=model),
