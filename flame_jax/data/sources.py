@@ -8,7 +8,8 @@ source, with the source's files under their upstream names:
 
 The data directory comes from `set_data_dir()` (the CLI's --data_dir) or the FLAME_DATA_DIR
 environment variable. `download()` fetches a source's files from its home (the HF hub, a
-GitHub repository, a plain URL); gated and manual sources say what the user must do.
+GitHub repository, a plain URL, a member of a zip or tar archive such as a GitHub release);
+gated and manual sources say what the user must do.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import tarfile
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -114,6 +117,37 @@ class Url:
 
 
 @dataclasses.dataclass(frozen=True)
+class Archive:
+    """Files that are members of one zip or tar(.gz) archive at `url` (a GitHub release, a
+    repository snapshot, a GCS bucket object).
+
+    `members` maps each file's name under DATA_DIR/<source>/ to its path inside the archive,
+    e.g. {"train.jsonl": "mocha-1.0/data/train.jsonl"}. `download` fetches the archive once,
+    extracts the members it needs, and deletes the archive.
+    """
+
+    url_: str
+    members: tuple[tuple[str, str], ...]
+
+    def __init__(self, url: str, members: Mapping[str, str]):
+        object.__setattr__(self, "url_", url)
+        object.__setattr__(self, "members", tuple(sorted(members.items())))
+
+    def url(self, file: str) -> str:
+        return self.url_
+
+    def member(self, file: str) -> str:
+        members = dict(self.members)
+        if file not in members:
+            raise KeyError(f"{file} is not a member of {self.url_} (members: {sorted(members)})")
+        return members[file]
+
+    @property
+    def home(self) -> str:
+        return self.url_
+
+
+@dataclasses.dataclass(frozen=True)
 class Manual:
     """Files the user must obtain by hand (`steps` says how)."""
 
@@ -135,7 +169,7 @@ class Generated:
         return None
 
 
-Host = HuggingFace | GitHub | Url | Manual | Generated
+Host = HuggingFace | GitHub | Url | Archive | Manual | Generated
 
 
 @dataclasses.dataclass(frozen=True)
@@ -214,6 +248,8 @@ def download(
         return DownloadReport(source.name, manual="generated in code: nothing to download")
     if isinstance(source.host, Manual):
         return DownloadReport(source.name, manual=source.host.steps)
+    if isinstance(source.host, Archive):
+        return _download_archive(source, files, root, overwrite)
     fetched, present, failed = [], [], []
     headers = {"User-Agent": "flame-jax"}
     token = os.environ.get("HF_TOKEN")
@@ -241,24 +277,74 @@ def download(
     return DownloadReport(source.name, tuple(fetched), tuple(present), manual, tuple(failed))
 
 
-def _fetch(url: str, target: str, headers: dict[str, str]) -> None:
-    request = urllib.request.Request(url, headers=headers)
+def _download_archive(
+    source: Source, files: list[str], root: str, overwrite: bool
+) -> DownloadReport:
+    """Fetches the archive once and extracts the missing members, each written atomically."""
+    assert isinstance(source.host, Archive)
+    present = [f for f in files if exists(source.path(f, root)) and not overwrite]
+    wanted = [f for f in files if f not in present]
+    if not wanted:
+        return DownloadReport(source.name, present=tuple(present))
+    url = source.host.url_
+    with tempfile.TemporaryDirectory() as scratch:
+        archive = os.path.join(scratch, os.path.basename(urllib.parse.urlparse(url).path))
+        try:
+            _fetch(url, archive, {"User-Agent": "flame-jax"})
+        except (urllib.error.URLError, OSError) as e:
+            return DownloadReport(
+                source.name, present=tuple(present), failed=tuple((f, str(e)) for f in wanted)
+            )
+        fetched, failed = [], []
+        for file in wanted:
+            try:
+                _extract(archive, source.host.member(file), source.path(file, root))
+                fetched.append(file)
+            except (KeyError, OSError, zipfile.BadZipFile, tarfile.TarError) as e:
+                failed.append((file, f"{url}: {e}"))
+    return DownloadReport(source.name, tuple(fetched), tuple(present), "", tuple(failed))
+
+
+def _extract(archive: str, member: str, target: str) -> None:
+    """Copies one archive member to `target` through a temporary name."""
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as z:
+            try:
+                info = z.getinfo(member)
+            except KeyError:
+                raise KeyError(f"no member {member!r} in the archive") from None
+            _write_atomically(z.open(info), target)
+        return
+    with tarfile.open(archive) as t:
+        try:
+            stream = t.extractfile(member)
+        except KeyError:
+            raise KeyError(f"no member {member!r} in the archive") from None
+        if stream is None:
+            raise KeyError(f"member {member!r} is not a regular file")
+        _write_atomically(stream, target)
+
+
+def _write_atomically(stream, target: str) -> None:
     if is_remote(target):
         import tensorflow as tf  # noqa: PLC0415
 
-        with urllib.request.urlopen(request, timeout=60) as response:
-            tf.io.gfile.makedirs(os.path.dirname(target))
-            partial = target + ".partial"
-            with tf.io.gfile.GFile(partial, "wb") as out:
-                shutil.copyfileobj(response, out)
-            tf.io.gfile.rename(partial, target, overwrite=True)
+        tf.io.gfile.makedirs(os.path.dirname(target))
+        with tf.io.gfile.GFile(target + ".partial", "wb") as out:
+            shutil.copyfileobj(stream, out)
+        tf.io.gfile.rename(target + ".partial", target, overwrite=True)
         return
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    with urllib.request.urlopen(request, timeout=60) as response:
-        with tempfile.NamedTemporaryFile(dir=os.path.dirname(target), delete=False) as out:
-            try:
-                shutil.copyfileobj(response, out)
-            except BaseException:
-                os.unlink(out.name)
-                raise
+    with tempfile.NamedTemporaryFile(dir=os.path.dirname(target), delete=False) as out:
+        try:
+            shutil.copyfileobj(stream, out)
+        except BaseException:
+            os.unlink(out.name)
+            raise
     os.replace(out.name, target)
+
+
+def _fetch(url: str, target: str, headers: dict[str, str]) -> None:
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        _write_atomically(response, target)

@@ -3,7 +3,7 @@
 import pytest
 
 from flame_jax.data import datadir
-from flame_jax.data.sources import GitHub, HuggingFace, Manual, Source, Url, download
+from flame_jax.data.sources import Archive, GitHub, HuggingFace, Manual, Source, Url, download
 
 
 def test_download_from_a_url_host(tmp_path):
@@ -40,3 +40,41 @@ def test_every_source_lists_its_files():
 def test_unknown_source_suggests():
     with pytest.raises(KeyError, match="did you mean hh_rlhf"):
         datadir.sources(["hh_rhlf"])
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar.gz"])
+def test_download_extracts_archive_members(tmp_path, kind):
+    import tarfile
+    import zipfile
+
+    archive = tmp_path / f"release.{kind}"
+    members = {"repo-1.0/data/train.jsonl": b'{"x": 1}\n', "repo-1.0/README": b"hi"}
+    if kind == "zip":
+        with zipfile.ZipFile(archive, "w") as z:
+            for name, data in members.items():
+                z.writestr(name, data)
+    else:
+        src = tmp_path / "src"
+        for name, data in members.items():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            (src / name).write_bytes(data)
+        with tarfile.open(archive, "w:gz") as t:
+            t.add(src / "repo-1.0", arcname="repo-1.0")
+    host = Archive(
+        archive.as_uri(), {"train.jsonl": "repo-1.0/data/train.jsonl", "dev.jsonl": "repo-1.0/x"}
+    )
+    source = Source("toy", "Toy", "MIT", host)
+    root = tmp_path / "data"
+    report = download(source, ["train.jsonl", "dev.jsonl"], str(root))
+    assert report.fetched == ("train.jsonl",)
+    assert report.failed[0][0] == "dev.jsonl" and "no member 'repo-1.0/x'" in report.failed[0][1]
+    assert (root / "toy" / "train.jsonl").read_text() == '{"x": 1}\n'
+    assert sorted(p.name for p in (root / "toy").iterdir()) == ["train.jsonl"]  # no leftovers
+    assert download(source, ["train.jsonl"], str(root)).present == ("train.jsonl",)
+    assert host.home == archive.as_uri() and hash(source)
+
+
+def test_archive_source_that_cannot_be_fetched_reports_every_file(tmp_path):
+    host = Archive((tmp_path / "gone.zip").as_uri(), {"a.json": "x/a.json", "b.json": "x/b.json"})
+    report = download(Source("toy", "Toy", "MIT", host), ["a.json", "b.json"], str(tmp_path))
+    assert [f for f, _ in report.failed] == ["a.json", "b.json"] and not report.fetched
