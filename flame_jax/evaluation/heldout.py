@@ -9,6 +9,21 @@ Benchmarks (FLAME.md §4; 256 random examples per task, flame_jax.evaluation.sui
   pairwise task built from them.
 - llmbar, mt_bench, humanevalpack, wice: further held-out pairwise/classification sets of the
   collection (sources of RewardBench subsets and WiCE's own test split).
+- rankgen: RankGen's human A/B tests of continuations (GitHub martiansideofthemoon/rankgen,
+  human-eval-data/), pairwise, majority of three annotators per pair (tasks/rankgen.py).
+- copoet: CoPoet's third-party judgments of collaborative vs. solo poems for one title (GitHub
+  vishakhpk/creative-instructions, MTurk batch CSV), pairwise, majority of three workers
+  (tasks/copoet.py).
+- contrsearch: human-likeness judgments of contrastive search vs. contrastive decoding (GitHub
+  yxuansu/Contrastive_Search_versus_Contrastive_Decoding), pairwise, majority of four
+  annotators (tasks/contrsearch.py).
+- littrans: translators' preferences between two translations of literary paragraphs (GitHub
+  marzenakrp/LiteraryTranslation), pairwise, 18 language pairs (tasks/littrans.py).
+- lfqaeval: domain experts' preferences between two long-form ELI5 answers (GitHub
+  carriex/lfqa_eval, preference_data/experts_*.jsonl), pairwise, ties removed
+  (tasks/lfqa_eval.py).
+How the paper turned multi-annotator sets into examples (majority vote or one record per
+annotation) is not published; the source modules document the choices made here.
 
 Metric per task type: pairwise = both-order accuracy (ties 0.5) with consistency;
 classification = accuracy; pointwise = accuracy of the verdict (the most probable scale point,
@@ -16,8 +31,13 @@ or the parsed one) with the Spearman correlation of the expected score as a seco
 In generate mode each task also reports seqio's own metrics on the original order's outputs
 (flame_jax.evaluation.suite.seqio_metrics), the numbers seqio.Evaluator gives.
 A benchmark's headline = the plain mean of its tasks' accuracies ("Avg"); each task is also
-reported. RankGen, CoPoet, ContrSearch, Dipper, LitTrans and LFQAEval come from their authors'
-releases and are not registered yet (the collection issue tracks them).
+reported.
+
+Not registered: Dipper (Krishna et al. 2023, paraphrase quality). Its authors' release (GitHub
+martiansideofthemoon/ai-detection-paraphrases, the HF model kalpeshk2011/dipper-paraphraser-xxl)
+holds the DIPPER code, model and generation scripts but no file of the paper's human judgments
+of paraphrases, and no other public copy was found, so the benchmark is not public; its paper
+numbers stay in FLAME.md §4 only.
 """
 
 from __future__ import annotations
@@ -41,22 +61,77 @@ BENCHMARKS = {
     "mt_bench": ("test", "mt_bench_human_judgments_llmbar_"),
     "humanevalpack": ("test", "humanevalpack_"),
     "wice": ("test", "wice_"),
+    "rankgen": ("test", "rankgen_"),
+    "copoet": ("test", "copoet_"),
+    "contrsearch": ("test", "contrsearch_"),
+    "littrans": ("test", "littrans_"),
+    "lfqaeval": ("test", "lfqa_eval_"),
 }
 PAPER_COLUMN = {
     "hhh": "HHH",
     "alpacafarm": "AlpacaFarm",
     "summfeedback": "SummFeedback",
     "helpsteer": "HelpSteer",
+    "rankgen": "RankGen",
+    "copoet": "CoPoet",
+    "contrsearch": "ContrSearch",
+    "littrans": "LitTrans",
+    "lfqaeval": "LFQAEval",
 }
 PAPER_ROWS = {  # FLAME.md §4, the headline table
-    "GPT-4-0125": {"SummFeedback": 0.465, "AlpacaFarm": 0.496, "HHH": 0.946, "HelpSteer": 0.379},
-    "GPT-4o": {"SummFeedback": 0.309, "AlpacaFarm": 0.504, "HHH": 0.923, "HelpSteer": 0.401},
-    "FLAMe-24B": {"SummFeedback": 0.480, "AlpacaFarm": 0.582, "HHH": 0.914, "HelpSteer": 0.484},
-    "FLAMe-RM-24B": {"SummFeedback": 0.531, "AlpacaFarm": 0.578, "HHH": 0.910, "HelpSteer": 0.466},
+    "GPT-4-0125": {
+        "SummFeedback": 0.465,
+        "AlpacaFarm": 0.496,
+        "RankGen": 0.625,
+        "CoPoet": 0.569,
+        "ContrSearch": 0.558,
+        "HHH": 0.946,
+        "LitTrans": 0.676,
+        "LFQAEval": 0.770,
+        "HelpSteer": 0.379,
+    },
+    "GPT-4o": {
+        "SummFeedback": 0.309,
+        "AlpacaFarm": 0.504,
+        "RankGen": 0.660,
+        "CoPoet": 0.556,
+        "ContrSearch": 0.575,
+        "HHH": 0.923,
+        "LitTrans": 0.727,
+        "LFQAEval": 0.750,
+        "HelpSteer": 0.401,
+    },
+    "FLAMe-24B": {
+        "SummFeedback": 0.480,
+        "AlpacaFarm": 0.582,
+        "RankGen": 0.621,
+        "CoPoet": 0.536,
+        "ContrSearch": 0.699,
+        "HHH": 0.914,
+        "LitTrans": 0.672,
+        "LFQAEval": 0.742,
+        "HelpSteer": 0.484,
+    },
+    "FLAMe-RM-24B": {
+        "SummFeedback": 0.531,
+        "AlpacaFarm": 0.578,
+        "RankGen": 0.652,
+        "CoPoet": 0.575,
+        "ContrSearch": 0.575,
+        "HHH": 0.910,
+        "LitTrans": 0.676,
+        "LFQAEval": 0.727,
+        "HelpSteer": 0.466,
+    },
     "FLAMe-Opt-RM-24B": {
         "SummFeedback": 0.523,
         "AlpacaFarm": 0.531,
+        "RankGen": 0.695,
+        "CoPoet": 0.529,
+        "ContrSearch": 0.487,
         "HHH": 0.891,
+        "LitTrans": 0.695,
+        "LFQAEval": 0.695,
         "HelpSteer": 0.359,
     },
 }
