@@ -78,21 +78,6 @@ _FLAG = ("TRUE", "FALSE")
 _SAME = ("Input.title", "Input.poem_1", "Input.poem_2")
 
 
-def _nested(row: Row) -> Row:
-    """The row with its dotted CSV columns nested ("Input.title" -> {"Input": {"title"}}), so
-    that Row.get, which reads dots as nesting, finds them and names them as upstream does."""
-    data: dict = {}
-    for key, value in row.data.items():
-        *heads, leaf = key.split(".")
-        node = data
-        for head in heads:
-            node = node.setdefault(head, {})
-            if not isinstance(node, dict):
-                raise row.error(key, "a column name is also the prefix of another column")
-        node[leaf] = value
-    return Row(row.source, row.file, row.index, data)
-
-
 def _vote(row: Row) -> int | None:
     """1 or 2 (the poem marked more creative), or None when both or neither are marked."""
     first = row.get("Answer.creative1.creative1", str, choices=_FLAG) == "TRUE"
@@ -106,7 +91,7 @@ def _poem(row: Row, field: str) -> str:
 
 def _pairs(rows: Iterator[Row]) -> Iterator[Pair | Skip]:
     hits: dict[str, list[Row]] = {}
-    for row in map(_nested, rows):
+    for row in rows:
         hits.setdefault(row.text("HITId"), []).append(row)
     for group in hits.values():
         first = group[0]

@@ -83,19 +83,6 @@ _NEITHER = "Neither of them sound like a good continuation to me, but I choose T
 _SAME = ("Input.Prefix", "Input.First", "Input.Second", "Input.Order")
 
 
-def _nested(row: Row) -> Row:
-    """The row with its dotted CSV columns ("Input.Order") nested ({"Input": {"Order"}}), so
-    that Row.get, which reads dots as nesting, finds them and names them as upstream does."""
-    data: dict = {}
-    for key, value in row.data.items():
-        head, _, tail = key.partition(".")
-        if tail:
-            data.setdefault(head, {})[tail] = value
-        else:
-            data[key] = value
-    return Row(row.source, row.file, row.index, data)
-
-
 def _vote(row: Row) -> int | None:
     """1 or 2 (the text the annotator chose), or None for an ignored junk answer."""
     text = row.get("Answer.utterance", str)
@@ -111,7 +98,7 @@ def _vote(row: Row) -> int | None:
 
 def _continuations(rows: Iterator[Row]) -> Iterator[Pair | Skip]:
     hits: dict[tuple[str, str], list[Row]] = {}
-    for row in map(_nested, rows):
+    for row in rows:
         hits.setdefault((row.file, row.text("HITId")), []).append(row)
     for group in hits.values():
         first = group[0]

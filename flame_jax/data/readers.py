@@ -72,11 +72,14 @@ class Row:
     ) -> Any:
         """The value at `field` (dots descend into nested objects), checked for type and choices.
 
-        Raises DataError naming the source, file, row and field when the field is missing
-        (and no default is given), has another type, or is not one of `choices`.
+        A column whose name itself has dots (CSV headers such as MTurk's "Input.title") is
+        taken as it is. Raises DataError naming the source, file, row and field when the
+        field is missing (and no default is given), has another type, or is not one of
+        `choices`.
         """
         value: Any = self.data
-        for part in field.split("."):
+        parts = [field] if field in self.data else field.split(".")
+        for part in parts:
             if isinstance(value, Mapping) and part in value:
                 value = value[part]
             elif isinstance(value, list) and part.isdigit() and int(part) < len(value):

@@ -78,7 +78,10 @@ class HuggingFace:
     gated: bool = False
 
     def url(self, file: str) -> str:
-        return f"https://huggingface.co/datasets/{self.repo}/resolve/{self.revision}/{file}"
+        return (
+            f"https://huggingface.co/datasets/{self.repo}/resolve/{self.revision}/"
+            + urllib.parse.quote(file)
+        )
 
     @property
     def home(self) -> str:
@@ -95,7 +98,9 @@ class GitHub:
 
     def url(self, file: str) -> str:
         path = f"{self.prefix.strip('/')}/{file}" if self.prefix else file
-        return f"https://raw.githubusercontent.com/{self.repo}/{self.ref}/{path}"
+        return (
+            f"https://raw.githubusercontent.com/{self.repo}/{self.ref}/{urllib.parse.quote(path)}"
+        )
 
     @property
     def home(self) -> str:
@@ -109,7 +114,7 @@ class Url:
     base: str
 
     def url(self, file: str) -> str:
-        return f"{self.base.rstrip('/')}/{file}"
+        return f"{self.base.rstrip('/')}/{urllib.parse.quote(file)}"
 
     @property
     def home(self) -> str:

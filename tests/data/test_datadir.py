@@ -28,6 +28,8 @@ def test_manual_and_gated_sources_say_what_to_do(tmp_path):
         "https://huggingface.co/datasets/lmsys/chatbot_arena_conversations/resolve/main/data/x.parquet"
     )
     assert GitHub("google/BEGIN-dataset", "abc", "").url("wow/f.tsv").endswith("/abc/wow/f.tsv")
+    assert GitHub("o/r", "abc", "data").url("a b.csv").endswith("/abc/data/a%20b.csv")
+    assert Url("https://x.org/d").url("poems (v1).csv") == "https://x.org/d/poems%20%28v1%29.csv"
 
 
 def test_every_source_lists_its_files():
