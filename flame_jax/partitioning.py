@@ -234,3 +234,19 @@ def global_batch(host_batch: Mapping[str, Any], mesh: Mesh) -> dict[str, jax.Arr
         )
         for name, value in host_batch.items()
     }
+
+
+def global_batch_from_full(batch: Mapping[str, Any], mesh: Mesh) -> dict[str, jax.Array]:
+    """Global arrays from the whole [global_batch, ...] arrays, which every host holds.
+
+    Each addressable device takes exactly its rows, so the result does not depend on how
+    many hosts there are or how their devices are numbered.
+    """
+
+    def place(value: Any) -> jax.Array:
+        value = np.asarray(value)
+        return jax.make_array_from_callback(
+            value.shape, data_sharding(mesh, value.ndim), lambda index: value[index]
+        )
+
+    return {name: place(value) for name, value in batch.items()}

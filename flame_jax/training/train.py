@@ -6,7 +6,9 @@
 
 Flags (t5x's): --gin_file (repeated), --gin_bindings (repeated), --gin.NAME=VALUE (a macro
 binding), --gin_search_paths (comma-separated; the repository root is always searched, so
-gin files are named from it: gin/runs/demo.gin, gin/models/tiny.gin).
+gin files are named from it: gin/runs/demo.gin, gin/models/tiny.gin),
+--seqio_additional_cache_dirs (comma-separated: where `flame-jax data cache` wrote the tasks;
+read when train.use_cached_tasks / USE_CACHED_TASKS is True).
 
 `train()` takes plain arguments (callable from a notebook); gin only wires them. One run:
   1. (multi-host) jax.distributed start-up; the mesh; each host reads its shard of the data;
@@ -39,7 +41,7 @@ import optax
 import seqio
 
 from flame_jax import partitioning
-from flame_jax.data import features, vocabularies
+from flame_jax.data import cache, chat, features, vocabularies
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import checkpoints, metrics, steps
 from flame_jax.training.state import TrainState
@@ -84,7 +86,7 @@ def _abstract(tree: Any, shardings: Any) -> Any:
     )
 
 
-def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
+def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
     *,
     model_dir: str,
     mixture_or_task_name: str,
@@ -95,6 +97,7 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
     optimizer: tuple[optax.GradientTransformation, optax.Schedule],
     mixture_or_task_module: str | None = None,
     vocabulary_path: str | None = None,
+    chat_template: str | Mapping[str, str] | None = None,
     data_dir: str | None = None,
     initial_checkpoint_path: str | None = None,
     dropout_rate: float | None = None,
@@ -102,6 +105,7 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
     num_microbatches: int = 1,
     z_loss: float = 0.0,
     pack: bool = True,
+    host_input: str = "global_batch",
     seed: int = 0,
     log_every: int = 10,
     checkpoint_every: int = 1000,
@@ -113,13 +117,32 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
     eval_batches: int = 10,
     peak_flops: float | None = None,
     write_summaries: bool = True,
+    use_cached_tasks: bool = False,
+    cache_dirs: Sequence[str] = (),
 ) -> TrainResult:
-    """Trains `model_config` on a seqio mixture to `train_steps` (absolute) in `model_dir`."""
+    """Trains `model_config` on a seqio mixture to `train_steps` (absolute) in `model_dir`.
+
+    With `use_cached_tasks` (t5x's USE_CACHED_TASKS) the tasks are read, tokenized, from the
+    offline cache that `flame-jax data cache` wrote into one of `cache_dirs` (added to seqio's
+    global cache dirs): hosts need no data directory, and a missing cache fails at start-up.
+
+    `host_input` says how the hosts of a multi-host run share the input:
+      "global_batch": every host reads the same stream and builds the whole global batch, and
+        each device takes its rows. Batches and losses do not depend on the number of hosts
+        (the same as one process; a run can resume on a slice of another size). The input
+        work is repeated on every host: small next to a step at FLAMe's batch 32 x 2048, and
+        cheaper still with cached tasks.
+      "shard": each host reads its own seqio shard (ShardInfo) and packs its own rows, the
+        t5x default. Input work divides over hosts; batches depend on the host count.
+    """
     partitioning.initialize_distributed()
     if mixture_or_task_module:
         importlib.import_module(mixture_or_task_module)
     if vocabulary_path:
         vocabularies.set_vocabulary_path(vocabulary_path)
+    # The base's chat markup around every input (flame_jax.data.chat); the judge reads the
+    # same setting from this run's config.gin.
+    chat.set_chat_template(chat_template)
     if dropout_rate is not None:
         model_config = dataclasses.replace(model_config, dropout_rate=dropout_rate)
     vocab_size = vocabularies.VOCABULARY.vocab_size
@@ -127,8 +150,12 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
         raise ValueError(
             f"the vocabulary has {vocab_size} pieces but the model only {model_config.vocab_size}"
         )
-    if batch_size % jax.process_count():
-        raise ValueError(f"batch size {batch_size} must divide over {jax.process_count()} hosts")
+    host_batch_size, shard_info, to_global = _host_input(host_input, batch_size)
+    cached = cache.reading_options(  # checked now: a missing cache fails before compiling
+        use_cached_tasks,
+        cache_dirs,
+        [(mixture_or_task_name, "train"), (eval_every and eval_mixture_or_task_name, eval_split)],
+    )
     if "://" not in model_dir:
         model_dir = os.path.abspath(model_dir)  # Orbax wants absolute paths
         os.makedirs(model_dir, exist_ok=True)
@@ -151,7 +178,6 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
             model, tx, mesh, init_rng, checkpointer, initial_checkpoint_path=initial_checkpoint_path
         )
         state_shardings = shardings
-        host = partitioning.host_shard_info()
         step = int(jax.device_get(state.step))
         if step >= train_steps:
             print(f"step {step} >= TRAIN_STEPS {train_steps}: nothing to do", flush=True)
@@ -163,11 +189,12 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
             split="train",
             sequence_length=sequence_length,
             targets_length=task_feature_lengths["targets"],
-            batch_size=batch_size // host.num_shards,
+            batch_size=host_batch_size,
             pack=pack,
             seed=seed,
-            shard_info=seqio.ShardInfo(*host) if host.num_shards > 1 else None,
+            shard_info=shard_info,
             data_dir=data_dir,
+            **cached,
         )
         batches = dataset.skip(data_position).as_numpy_iterator()
 
@@ -203,7 +230,7 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
         start = time.perf_counter()
         try:
             while step < train_steps:
-                batch = partitioning.global_batch(next(batches), mesh)
+                batch = to_global(next(batches), mesh)
                 state, step_metrics = train_fn(state, batch, dropout_rng)
                 data_position += 1
                 step += 1
@@ -229,15 +256,17 @@ def train(  # noqa: PLR0912,PLR0915  (one linear run: set-up, data, loop)
                             split=eval_split,
                             sequence_length=sequence_length,
                             targets_length=task_feature_lengths["targets"],
-                            batch_size=batch_size // host.num_shards,
+                            batch_size=host_batch_size,
                             pack=pack,
                             shuffle=False,
                             num_epochs=1,
-                            shard_info=seqio.ShardInfo(*host) if host.num_shards > 1 else None,
+                            shard_info=shard_info,
                             data_dir=data_dir,
+                            **cached,
                         ),
                         num_batches=eval_batches,
-                        batch_size=batch_size,
+                        host_batch_size=host_batch_size,
+                        to_global=to_global,
                     )
                     logger.log_eval(step, eval_mixture_or_task_name, result)
                     evals.append({"step": step, **result})
@@ -266,15 +295,29 @@ def _check_finite(fetched: Sequence[Mapping[str, Any]], step: int, checkpointer)
         )
 
 
+def _host_input(host_input: str, batch_size: int) -> tuple[int, seqio.ShardInfo | None, Any]:
+    """This host's batch size, its seqio shard and the function that makes global arrays."""
+    hosts = jax.process_count()
+    if host_input == "global_batch":
+        return batch_size, None, partitioning.global_batch_from_full
+    if host_input == "shard":
+        if batch_size % hosts:
+            raise ValueError(f"batch size {batch_size} must divide over {hosts} hosts")
+        host = partitioning.host_shard_info()
+        shard_info = seqio.ShardInfo(*host) if hosts > 1 else None
+        return batch_size // hosts, shard_info, partitioning.global_batch
+    raise ValueError(f"host_input must be 'global_batch' or 'shard', got {host_input!r}")
+
+
 def _evaluate(
-    eval_fn, params, mesh, dataset, *, num_batches: int, batch_size: int
+    eval_fn, params, mesh, dataset, *, num_batches: int, host_batch_size: int, to_global
 ) -> dict[str, float]:
     """Token loss and accuracy on the first `num_batches` batches of a held-out split."""
     sums = {"loss_sum": 0.0, "tokens": 0.0, "correct": 0.0}
     for batch in dataset.take(num_batches).as_numpy_iterator():
-        if next(iter(batch.values())).shape[0] * jax.process_count() != batch_size:
+        if next(iter(batch.values())).shape[0] != host_batch_size:
             break  # a short last batch cannot be laid out on the mesh; eval is a sample anyway
-        out = jax.device_get(eval_fn(params, partitioning.global_batch(batch, mesh)))
+        out = jax.device_get(eval_fn(params, to_global(batch, mesh)))
         for k in sums:
             sums[k] += float(out[k])
     tokens = max(sums["tokens"], 1.0)
@@ -338,6 +381,7 @@ def parse_flags(argv: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
     parser.add_argument("--gin_file", action="append", default=[])
     parser.add_argument("--gin_bindings", action="append", default=[])
     parser.add_argument("--gin_search_paths", default="")
+    parser.add_argument("--seqio_additional_cache_dirs", default="")
     bindings, rest = [], []
     for arg in argv:
         if arg.startswith("--gin.") and "=" in arg:
@@ -349,6 +393,9 @@ def parse_flags(argv: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
     if not args.gin_file:
         parser.error("at least one --gin_file is required (e.g. gin/runs/demo.gin)")
     paths = [p for p in args.gin_search_paths.split(",") if p]
+    cache_dirs = [d for d in args.seqio_additional_cache_dirs.split(",") if d]
+    if cache_dirs:  # t5x's flag, bound to the trainer's argument
+        bindings.append(f"train.cache_dirs = {cache_dirs!r}")
     return args.gin_file, args.gin_bindings + bindings, [*paths, ".", REPO_ROOT]
 
 

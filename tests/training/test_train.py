@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -12,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from flax import linen as nn
 
 from flame_jax.data import features
 from flame_jax.models import Transformer, TransformerConfig
@@ -132,18 +134,34 @@ _SCRIPT = textwrap.dedent(
     from training.test_train import _train
     mesh = json.loads(sys.argv[3]) if len(sys.argv) > 3 else None
     result = _train(sys.argv[1], int(sys.argv[2]), mesh_shape=mesh, checkpoint_every=1)
+    if len(sys.argv) > 3:  # the first global batch as every device holds it, gathered
+        import jax
+        from jax.experimental import multihost_utils
+        from flame_jax import partitioning
+        from flame_jax.data import features
+        batch = next(features.get_dataset("demo", sequence_length=256, targets_length=32,
+                                          batch_size=4, seed=0).as_numpy_iterator())
+        placed = partitioning.global_batch_from_full(
+            batch, partitioning.make_mesh(**mesh))["decoder_target_tokens"]
+        print("BATCH", json.dumps(multihost_utils.process_allgather(placed, tiled=True).tolist()))
     print("LOSSES", json.dumps([h["loss"] for h in result.history]))
     """
 )
 
 
-def _run(script, *args, env=None, wait=True):
+def _run(script, *args, env=None, wait=True, output=False):
     command = [sys.executable, "-c", script, *map(str, args)]
     if not wait:
-        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
     out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    return json.loads(out.stdout.split("LOSSES ")[-1])
+    return out.stdout if output else json.loads(out.stdout.split("LOSSES ")[-1])
+
+
+def _printed(stdout: str, key: str):
+    return json.loads(stdout.rsplit(f"{key} ", maxsplit=1)[-1].splitlines()[0])
 
 
 def test_killed_run_resumes_cleanly(tmp_path, demo_vocab):
@@ -172,6 +190,57 @@ def test_eight_devices_match_one(tmp_path, demo_vocab):
         script, tmp_path / "eight", 3, json.dumps({"data": 2, "fsdp": 2, "model": 2}), env=env
     )
     np.testing.assert_allclose(eight, one, rtol=2e-4)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _restored_params(model_dir):
+    from flame_jax.models.transformer import init_params
+    from flame_jax.training import checkpoints
+
+    boxed = jax.eval_shape(lambda r: init_params(Transformer(CONFIG), r), jax.random.PRNGKey(0))
+    return checkpoints.restore_params(str(model_dir), nn.unbox(boxed))
+
+
+def test_two_processes_equal_one(tmp_path, demo_vocab):
+    """jax.distributed on localhost: 2 processes x 4 devices = 1 process x 8 devices, in the
+    global batch, the losses and the checkpoint both processes write."""
+    script = _SCRIPT.format(tests=os.path.dirname(os.path.dirname(__file__)), vocab=demo_vocab)
+    mesh = json.dumps({"data": 2, "fsdp": 2, "model": 2})
+    env8 = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8")
+    one = _run(script, tmp_path / "one", 3, mesh, env=env8, output=True)
+    port = _free_port()
+    procs = [
+        _run(
+            script,
+            tmp_path / "two",
+            3,
+            mesh,
+            wait=False,
+            env=dict(
+                os.environ,
+                XLA_FLAGS="--xla_force_host_platform_device_count=4",
+                JAX_COORDINATOR_ADDRESS=f"127.0.0.1:{port}",
+                JAX_NUM_PROCESSES="2",
+                JAX_PROCESS_ID=str(i),
+            ),
+        )
+        for i in range(2)
+    ]
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], "\n".join(o[-3000:] for o in outs)
+    for out in outs:
+        assert _printed(out, "BATCH") == _printed(one, "BATCH")
+        np.testing.assert_allclose(_printed(out, "LOSSES"), _printed(one, "LOSSES"), rtol=2e-5)
+    jax.tree.map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7),
+        _restored_params(tmp_path / "two"),
+        _restored_params(tmp_path / "one"),
+    )
 
 
 def test_flags_parse_the_t5x_way():
