@@ -26,7 +26,10 @@ Tasks (capability quality, all rows in "train"; upstream has no split):
   skipped (`tie`).
 
 The card's later `human_eval_pairwise` config (columns article, requirement, doc_id, sys_1/2,
-output_1/2, score_1/2, winner) is converted from these same annotations and is not used.
+output_1/2, score_1/2, winner) is converted from the same annotations, keeping only pairs on
+which the annotators' rankings agreed; it is not used (its `winner` values were not seen), so
+instrusum_overall compares the averaged overall scores instead and may keep pairs on which
+annotators disagreed.
 
 Unverified: whether human_eval.json is a JSON array or JSON lines (the reader takes both); that
 `factual` is always 0 or 1 in the file (the demo shows 1.0 and per-system means such as
