@@ -23,8 +23,7 @@ caption_datasets.zip; one JSON object {"images": [{"split", "filename", "sentids
 
 The two files live on different hosts and a source has one, so the source is Manual: the user
 puts the two CSVs and dataset_coco.json into DATA_DIR/cxc/ (steps below). dataset_coco.json is
-read as a single JSON line (the reader takes JSON lines; the file is compact JSON,
-unverified). Every split reads it first, then its CSV.
+read as one row holding its whole object. Every split reads it first, then its CSV.
 
 Task cxc_sts (pointwise, factuality): how similar in meaning the two captions are, the mean
 rounded half up to the 0-5 scale (as glue_stsb). CxC has no train split: its val file feeds

@@ -17,10 +17,8 @@ mocha/dev.json, mocha/test_no_labels.json (no scores: not used) and mocha/minima
 metadata {scores: [int], source}}}}: `score` is the annotators' mean (it can be fractional),
 `metadata.scores` the individual 1-5 scores, `metadata.source` the candidate's generator.
 
-Reading: the row readers take a JSON array or JSON lines, so a file whose top level is an
-object is read as one JSON line, that is one row holding the whole object (this needs the
-file to be compact, one-line JSON, which is unverified; a pretty-printed file fails with
-"invalid JSON" and needs a shared reader for top-level objects). The instances are then taken
+Reading: a file whose top level is one object is read as one row holding the whole object
+(compact or pretty-printed). The instances are then taken
 in file order and errors name an instance by its 1-based position as the row and by its id.
 
 Task mocha_correctness (pointwise, factuality): the score of a candidate answer given the
@@ -32,9 +30,9 @@ text field or a score outside 1-5 is an error.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from flame_jax.data.readers import Row
+from flame_jax.data.readers import Row, keyed_rows
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import Archive, Source
 from flame_jax.format import Capability, Pointwise, Rating
@@ -49,7 +47,7 @@ SOURCE = Source(
         f"https://github.com/anthonywchen/MOCHA/raw/{_COMMIT}/data/mocha.tar.gz",
         members={"train.json": "mocha/train.json", "dev.json": "mocha/dev.json"},
     ),
-    notes="Each file is one JSON object of constituent datasets; read as a single JSON line.",
+    notes="Each file is one JSON object {constituent dataset: {instance id: instance}}.",
 )
 
 CORRECTNESS = Pointwise(
@@ -72,24 +70,8 @@ CORRECTNESS = Pointwise(
 )
 
 
-def _instances(rows: Iterator[Row]) -> Iterator[Row]:
-    """The instances of each file's object as rows: 1-based position in the file, data."""
-    for row in rows:
-        position = 0
-        for dataset, instances in row.data.items():
-            if not isinstance(instances, Mapping):
-                raise row.error(dataset, "expected an object of instances")
-            for instance_id, instance in instances.items():
-                position += 1
-                if not isinstance(instance, Mapping):
-                    raise Row(row.source, row.file, position, {}).error(
-                        "*", f"instance {instance_id!r} of {dataset} is not an object"
-                    )
-                yield Row(row.source, row.file, position, {**instance, "id": instance_id})
-
-
 def _ratings(rows: Iterator[Row]) -> Iterator[Rating]:
-    for row in _instances(rows):
+    for row in keyed_rows(rows, ("dataset", "id")):
         score = row.get("score", float)
         if not 1.0 <= score <= 5.0:
             raise row.error("score", f"{score} is outside 1-5 (instance {row.data['id']})")

@@ -18,9 +18,8 @@ systems as best or worst (even one system in both). keyword_human.json (keyword-
 summaries) holds only the annotators' choices and keywords, not the summaries, in the copy
 seen, and is not used.
 
-The shared row readers take a JSON array or JSON lines, not an object of rows, so this module
-reads the files with `KeyedJsonSource`, a `Source` whose rows are the values of the top-level
-object in file order (row n = the n-th key).
+Each file is one JSON object of documents keyed by id, read with readers.keyed_rows (row n =
+the n-th document).
 
 Task news_summary_eval_preference (pairwise, capability quality, "train" = cnn_human.json +
 bbc_human.json; upstream has no split). Each annotator scores each system +1 if it is among
@@ -33,12 +32,10 @@ are skipped (`identical`). An unknown system name or a missing or empty summary 
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
-from flame_jax.data.readers import DataError, Row, Skip, open_binary
+from flame_jax.data.readers import Row, Skip, keyed_rows
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import Archive, Source
 from flame_jax.format import Capability, Pair, Pairwise
@@ -51,30 +48,7 @@ FILES = ("cnn_human.json", "bbc_human.json")
 SYSTEMS = ("brio", "gpt3", "t0")
 
 
-@dataclasses.dataclass(frozen=True)
-class KeyedJsonSource(Source):
-    """A source whose files are one JSON object of rows keyed by id (rows in key order)."""
-
-    def read(self, file: str, root: str | None = None) -> Iterator[Row]:
-        with open_binary(self.path(file, root)) as f:
-            raw = f.read()
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise DataError(f"file {file}: invalid JSON ({e})") from e
-        if not isinstance(data, Mapping):
-            raise DataError(f"file {file}: expected a JSON object of rows keyed by id")
-        if not data:
-            raise DataError(f"file {file}: no rows (empty object)")
-        for index, value in enumerate(data.values(), start=1):
-            if not isinstance(value, Mapping):
-                raise DataError(
-                    f"file {file}, row {index}: expected an object, got {type(value).__name__}"
-                )
-            yield Row(self.name, file, index, value)
-
-
-SOURCE = KeyedJsonSource(
+SOURCE = Source(
     name="news_summary_eval",
     title="News Summarization and Evaluation in the Era of GPT-3: human annotations",
     license="unstated (articles from CNN and BBC)",
@@ -118,7 +92,7 @@ def _annotator_scores(row: Row) -> list[dict[str, int]]:
 
 
 def _pairs(rows: Iterator[Row]) -> Iterator[Pair | Skip]:
-    for row in rows:
+    for row in keyed_rows(rows):
         article = row.text("article").strip()
         summaries = {system: row.text(f"{system}.text").strip() for system in SYSTEMS}
         scores = _annotator_scores(row)

@@ -18,7 +18,7 @@ import io
 import json
 import lzma
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 csv.field_size_limit(1 << 30)  # dialogue and article fields exceed csv's 128 KB default
@@ -108,6 +108,43 @@ class Row:
         return value
 
 
+def keyed_rows(rows: Iterable[Row], keys: Sequence[str] = ("id",)) -> Iterator[Row]:
+    """The rows of files whose top level is one object of rows keyed by id.
+
+    Such a file reads as one row holding the object; this yields the objects inside, in file
+    order, each with its keys added as fields named by `keys` (two levels for
+    {dataset: {id: row}}: keys=("dataset", "id")) and numbered by its position in the file,
+    so errors name the file, that row and the field.
+    """
+    for row in rows:
+        if not row.data:
+            raise DataError(f"file {row.file}: no rows (empty object)")
+        for position, (path, value) in enumerate(_leaves(row, row.data, (), keys), start=1):
+            if not isinstance(value, Mapping):
+                raise DataError(
+                    f"file {row.file}, row {position}: expected an object, "
+                    f"got {type(value).__name__}"
+                )
+            yield Row(
+                row.source, row.file, position, {**value, **dict(zip(keys, path, strict=True))}
+            )
+
+
+def _leaves(row: Row, value: Any, path: tuple[str, ...], keys: Sequence[str]) -> Iterator[Any]:
+    """(keys, value) of the rows below `value`, which sits at `path` in the file's object."""
+    if len(path) == len(keys):
+        yield path, value
+        return
+    if not isinstance(value, Mapping):
+        where = f"{keys[len(path) - 1]} {path[-1]!r}" if path else "the file"
+        raise DataError(
+            f"file {row.file}: {where} is {type(value).__name__}, expected an object of rows "
+            f"keyed by {keys[len(path)]}"
+        )
+    for key, inner in value.items():
+        yield from _leaves(row, inner, (*path, key), keys)
+
+
 def is_remote(path: str) -> bool:
     return "://" in path
 
@@ -187,16 +224,15 @@ def _json_rows(path: str, display: str) -> Iterator[Any]:
     for first in lines:
         if first.strip():
             break
-    if first.lstrip().startswith("["):
-        # A JSON array: parse the whole file (upstream arrays are small enough: <= ~100 MB).
+    if first.lstrip().startswith("[") or (first.lstrip().startswith("{") and not _is_json(first)):
+        # A JSON array, or one pretty-printed object (a single row): parse the whole file
+        # (upstream files of this kind are small enough: <= ~100 MB).
         text = first + "".join(lines)
         try:
             value = json.loads(text)
         except json.JSONDecodeError as e:
             raise DataError(f"file {display}: invalid JSON at line {e.lineno} ({e.msg})") from e
-        if not isinstance(value, list):
-            raise DataError(f"file {display}: expected a JSON array")
-        yield from value
+        yield from value if isinstance(value, list) else [value]
         return
     number = 0
     for number, line in enumerate(_chain(first, lines), start=1):
@@ -206,6 +242,14 @@ def _json_rows(path: str, display: str) -> Iterator[Any]:
             yield json.loads(line)
         except json.JSONDecodeError as e:
             raise DataError(f"file {display}, line {number}: invalid JSON ({e.msg})") from e
+
+
+def _is_json(line: str) -> bool:
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:

@@ -62,10 +62,12 @@ def _cell(value: float | None) -> str:
     return f"{100 * value:.1f}"
 
 
-def _atomic_write(path: str, text: str) -> None:
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(text)
+def write_atomically(path: str, data: str | bytes) -> None:
+    """Writes a temporary file and renames it, so a reader never sees half a file."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
     os.replace(tmp, path)
 
 
@@ -73,7 +75,7 @@ def write_jsonl(path: str, rows: Sequence[Mapping[str, Any]]) -> None:
     """One JSON object per line, written atomically."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
-    _atomic_write(path, "".join(json.dumps(row) + "\n" for row in rows))
+    write_atomically(path, "".join(json.dumps(row) + "\n" for row in rows))
 
 
 def write(
@@ -87,14 +89,14 @@ def write(
         "report": os.path.join(output_dir, "report.md"),
     }
     write_jsonl(paths["predictions"], result.predictions)
-    _atomic_write(
+    write_atomically(
         paths["scores"],
         json.dumps(
             {"benchmark": result.benchmark, "scores": result.scores, "notes": result.notes},
             indent=1,
         ),
     )
-    _atomic_write(paths["report"], result.markdown(model_name=model_name))
+    write_atomically(paths["report"], result.markdown(model_name=model_name))
     return paths
 
 

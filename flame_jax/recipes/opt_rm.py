@@ -50,6 +50,7 @@ from typing import Any
 import seqio
 
 from flame_jax.data import mixtures, registry
+from flame_jax.evaluation.report import write_atomically
 
 MIXTURE = "flame_opt_rm"
 GENERALLY_HELPFUL = "generally_helpful"
@@ -154,7 +155,7 @@ def write_curve(path: str, curve: Curve) -> None:
         "evaluations": [{"step": e.step, "scores": dict(e.scores)} for e in curve.evaluations],
         "complete": curve.complete,
     }
-    _write_atomic(path, (json.dumps(payload, indent=1) + "\n").encode())
+    write_atomically(path, (json.dumps(payload, indent=1) + "\n").encode())
 
 
 def _curve_from_json(data: Any) -> Curve:
@@ -457,7 +458,7 @@ def write_weights(path: str, weights: Mapping[str, int], provenance: Mapping[str
         raise ValueError(f"provenance cannot hold the keys {reserved}")
     payload = {"mixture": MIXTURE, "weights": {t: weights[t] for t in sorted(weights)}}
     payload.update(provenance)
-    _write_atomic(path, (json.dumps(payload, indent=1) + "\n").encode())
+    write_atomically(path, (json.dumps(payload, indent=1) + "\n").encode())
 
 
 def read_weights(path: str) -> dict[str, int]:
@@ -621,8 +622,8 @@ def report(
         lines.append(f"| {task} | {weights[task]:,} | {share:.2f}% | {member_of} |")
     md_path = os.path.join(output_dir, "report.md")
     png_path = os.path.join(output_dir, "report.png")
-    _write_atomic(md_path, ("\n".join(lines) + "\n").encode())
-    _write_atomic(png_path, _heatmap(tasks, categories, changes, ratings).png())
+    write_atomically(md_path, ("\n".join(lines) + "\n").encode())
+    write_atomically(png_path, _heatmap(tasks, categories, changes, ratings).png())
     return md_path, png_path
 
 
@@ -743,12 +744,3 @@ def _heatmap(
             canvas.text(x + _ADVANCE, y + _SCALE, _signed(ratings[task][category]))
     canvas.text(_ADVANCE, top + _ROW * len(tasks) + _ROW // 2, legend)
     return canvas
-
-
-def _write_atomic(path: str, data: bytes) -> None:
-    """Writes a temporary file and renames it, so a reader never sees half a file."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)

@@ -151,11 +151,7 @@ def base_scores(base_checkpoint: str, workdir: str, target: str, options: Mappin
             )
         return saved["scores"]
     scores = _score(base_checkpoint, TARGETS[target], options)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump({"key": key, "scores": scores}, f, indent=1)
-    os.replace(tmp, path)
+    report.write_atomically(path, json.dumps({"key": key, "scores": scores}, indent=1))
     return scores
 
 

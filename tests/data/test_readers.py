@@ -6,7 +6,7 @@ import json
 import pytest
 
 from flame_jax.data import testing
-from flame_jax.data.readers import DataError, Row, read_rows
+from flame_jax.data.readers import DataError, Row, keyed_rows, read_rows
 
 ROWS = [{"a": "x", "n": 1}, {"a": "y", "n": 2}]
 
@@ -77,3 +77,32 @@ def test_row_get_checks_presence_type_and_choices():
         row.get("label", choices=("yes", "no"))
     with pytest.raises(DataError, match=r"field 'empty': empty text"):
         row.text("empty")
+
+
+def test_a_file_of_one_json_object_is_one_row(tmp_path):
+    path = tmp_path / "data.json"
+    path.write_text('{\n  "a": {"x": 1},\n  "b": [1, 2]\n}\n')
+    rows = list(read_rows(str(path), source="toy"))
+    assert len(rows) == 1 and rows[0].get("a.x", int) == 1
+    path.write_text('{\n  "a": {"x": 1},\n  "b": [1, 2\n}\n')
+    with pytest.raises(DataError, match=r"file .*data.json: invalid JSON at line 4"):
+        list(read_rows(str(path), source="toy"))
+
+
+def test_keyed_rows_unroll_an_object_of_rows(tmp_path):
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps({"squad": {"a": {"x": 1}, "b": {"x": 2}}, "race": {"c": {"x": 3}}}))
+    rows = list(keyed_rows(read_rows(str(path), source="toy"), ("dataset", "id")))
+    assert [(r.index, r.data) for r in rows] == [
+        (1, {"x": 1, "dataset": "squad", "id": "a"}),
+        (2, {"x": 2, "dataset": "squad", "id": "b"}),
+        (3, {"x": 3, "dataset": "race", "id": "c"}),
+    ]
+    path.write_text(json.dumps({"squad": {"a": {"x": 1}, "b": [2]}}))
+    with pytest.raises(DataError, match=r"file .*data.json, row 2: expected an object, got list"):
+        list(keyed_rows(read_rows(str(path), source="toy"), ("dataset", "id")))
+    path.write_text(json.dumps({"squad": [1]}))
+    with pytest.raises(
+        DataError, match=r"dataset 'squad' is list, expected an object of rows keyed"
+    ):
+        list(keyed_rows(read_rows(str(path), source="toy"), ("dataset", "id")))

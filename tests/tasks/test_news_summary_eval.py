@@ -108,7 +108,7 @@ def test_bad_rows_name_file_row_and_field(tmp_path, doc, field, message):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[1, 2]", "expected a JSON object of rows"),
+        ("[1, 2]", "row 1: expected an object, got int"),
         ('{"0": [1]}', "row 1: expected an object, got list"),
         ("{}", "no rows"),
         ('{"0": ', "invalid JSON"),
