@@ -80,7 +80,9 @@ def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
                     rows.append(CheckRow(source.name, task.name, split, "error", detail=str(e)))
                     continue
                 if counts.missing:
-                    detail = "missing: " + ", ".join(counts.missing)
+                    shown = ", ".join(counts.missing[:3])
+                    more = len(counts.missing) - 3
+                    detail = f"missing: {shown}" + (f" (+{more} more files)" if more > 0 else "")
                     rows.append(CheckRow(source.name, task.name, split, "missing", detail=detail))
                 else:
                     skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.skipped.items()))
@@ -96,3 +98,21 @@ def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
                         )
                     )
     return rows
+
+
+def source_summary(rows: Sequence[CheckRow]) -> dict[str, list[str]]:
+    """Sources by state: complete (every task split present), partial, missing, error."""
+    states: dict[str, set[str]] = {}
+    for row in rows:
+        states.setdefault(row.source, set()).add(row.status)
+    summary: dict[str, list[str]] = {"complete": [], "partial": [], "missing": [], "error": []}
+    for source, seen in sorted(states.items()):
+        if "error" in seen:
+            summary["error"].append(source)
+        elif seen == {"present"}:
+            summary["complete"].append(source)
+        elif "present" in seen:
+            summary["partial"].append(source)
+        else:
+            summary["missing"].append(source)
+    return summary

@@ -80,3 +80,15 @@ def test_archive_source_that_cannot_be_fetched_reports_every_file(tmp_path):
     host = Archive((tmp_path / "gone.zip").as_uri(), {"a.json": "x/a.json", "b.json": "x/b.json"})
     report = download(Source("toy", "Toy", "MIT", host), ["a.json", "b.json"], str(tmp_path))
     assert [f for f, _ in report.failed] == ["a.json", "b.json"] and not report.fetched
+
+
+def test_check_summarises_every_source(shared_data):
+    rows = datadir.check(shared_data)
+    summary = datadir.source_summary(rows)
+    assert sorted(n for names in summary.values() for n in names) == sorted(
+        s.name for s in datadir.sources()
+    )
+    assert "halueval" in summary["complete"] and "begin" in summary["partial"]
+    assert "lima" in summary["missing"]
+    shp = next(r for r in rows if r.task == "shp_preference")
+    assert shp.detail.startswith("missing: askacademia/train.json,") and "more files)" in shp.detail
