@@ -160,6 +160,36 @@ def logical_shardings(
     return nn.logical_to_mesh_sharding(logical_specs, mesh, rules)
 
 
+def opt_state_shardings(opt_state: Any, params: Any, param_shardings: Any, mesh: Mesh) -> Any:
+    """Optimizer-state leaves shaped like a parameter (Adam's moments) take its sharding."""
+    by_path = {
+        tuple(str(k) for k in path): (leaf.shape, sharding)
+        for (path, leaf), sharding in zip(
+            jax.tree_util.tree_flatten_with_path(params)[0],
+            jax.tree_util.tree_leaves(param_shardings),
+            strict=True,
+        )
+    }
+    replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
+
+    def pick(path, leaf):
+        keys = tuple(str(k) for k in path)
+        for start in range(len(keys)):
+            match = by_path.get(keys[start:])
+            if match and match[0] == leaf.shape:
+                return match[1]
+        return replicated
+
+    return jax.tree_util.tree_map_with_path(pick, opt_state)
+
+
+def abstract_with(tree: Any, shardings: Any) -> Any:
+    """Shape-only leaves (jax.ShapeDtypeStruct) of `tree` with the given shardings."""
+    return jax.tree.map(
+        lambda x, s: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=s), tree, shardings
+    )
+
+
 def data_sharding(mesh: Mesh, ndim: int = 2) -> NamedSharding:
     """Sharding of a batch array: leading dimension over data x fsdp, the rest replicated."""
     return NamedSharding(mesh, PartitionSpec(BATCH_AXES, *([None] * (ndim - 1))))

@@ -437,7 +437,7 @@ class _AbstractState:
         return TrainState(
             step=NamedSharding(mesh, PartitionSpec()),
             params=params,
-            opt_state=train_lib._opt_state_shardings(self.opt_state, self.params, params, mesh),
+            opt_state=partitioning.opt_state_shardings(self.opt_state, self.params, params, mesh),
         )
 
     def bytes_per_device(self, mesh: Mesh | AbstractMesh) -> tuple[int, int]:
@@ -487,8 +487,8 @@ def _lower_step(
         replicated = shardings.step
         state = TrainState(
             step=jax.ShapeDtypeStruct((), jnp.int32, sharding=replicated),
-            params=train_lib._abstract(abstract.params, shardings.params),
-            opt_state=train_lib._abstract(abstract.opt_state, shardings.opt_state),
+            params=partitioning.abstract_with(abstract.params, shardings.params),
+            opt_state=partitioning.abstract_with(abstract.opt_state, shardings.opt_state),
         )
         data = partitioning.data_sharding(mesh)
         batch = {

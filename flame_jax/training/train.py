@@ -57,35 +57,6 @@ class TrainResult:
     evals: list[dict[str, float]]
 
 
-def _opt_state_shardings(opt_state: Any, params: Any, param_shardings: Any, mesh) -> Any:
-    """Optimizer-state leaves shaped like a parameter (Adam's moments) take its sharding."""
-    by_path = {
-        tuple(str(k) for k in path): (leaf.shape, sharding)
-        for (path, leaf), sharding in zip(
-            jax.tree_util.tree_flatten_with_path(params)[0],
-            jax.tree_util.tree_leaves(param_shardings),
-            strict=True,
-        )
-    }
-    replicated = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
-
-    def pick(path, leaf):
-        keys = tuple(str(k) for k in path)
-        for start in range(len(keys)):
-            match = by_path.get(keys[start:])
-            if match and match[0] == leaf.shape:
-                return match[1]
-        return replicated
-
-    return jax.tree_util.tree_map_with_path(pick, opt_state)
-
-
-def _abstract(tree: Any, shardings: Any) -> Any:
-    return jax.tree.map(
-        lambda x, s: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=s), tree, shardings
-    )
-
-
 def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
     *,
     model_dir: str,
@@ -342,12 +313,14 @@ def _initial_state(model, tx, mesh, init_rng, checkpointer, *, initial_checkpoin
     shardings = TrainState(
         step=replicated,
         params=param_shardings,
-        opt_state=_opt_state_shardings(abstract_opt, abstract_params, param_shardings, mesh),
+        opt_state=partitioning.opt_state_shardings(
+            abstract_opt, abstract_params, param_shardings, mesh
+        ),
     )
     abstract_state = TrainState(
         step=jax.ShapeDtypeStruct((), jnp.int32, sharding=replicated),
-        params=_abstract(abstract_params, param_shardings),
-        opt_state=_abstract(abstract_opt, shardings.opt_state),
+        params=partitioning.abstract_with(abstract_params, param_shardings),
+        opt_state=partitioning.abstract_with(abstract_opt, shardings.opt_state),
     )
     latest = checkpointer.latest_step()
     if latest is not None:
