@@ -4,8 +4,8 @@ continuations by GPT-2 models and people.
 Role in FLAMe: Table 7, Quality, Pairwise. Home: GitHub krishnap25/mauve-experiments, whose
 human_evaluation.md links the raw (anonymized) Mechanical Turk results as one CSV on Google
 Drive (file id 1doC-NjhUlt4YDnK1qm23tyrfbogVlZ29, named mauve-human-eval-anon.csv by the
-repository's notebook human_eval-compute_BT_scores.ipynb). A Drive file has no stable
-per-file URL the hosts can build, so this source is manual (see SOURCE.host.steps). License:
+repository's notebook human_eval-compute_BT_scores.ipynb), downloaded through Drive's
+direct-download URL (a `Files` host; the URL form is unverified). License:
 none stated (no LICENSE file seen in the repository); the prompts and human continuations are
 from OpenAI's GPT-2 WebText test set.
 
@@ -37,25 +37,25 @@ from collections.abc import Mapping
 
 from flame_jax.data.readers import Row, SkipRow
 from flame_jax.data.registry import FlameTask, per_row, register
-from flame_jax.data.sources import Manual, Source
+from flame_jax.data.sources import Files, Source
 from flame_jax.format import Capability, Pair, Pairwise
 
 FILE = "mauve-human-eval-anon.csv"
+_DRIVE_ID = "1doC-NjhUlt4YDnK1qm23tyrfbogVlZ29"
 
 SOURCE = Source(
     name="mauve",
     title="MAUVE human evaluation",
     license="unstated (no LICENSE file seen; WebText prompts and human text)",
-    host=Manual(
-        steps=(
-            "Download the CSV linked from "
-            "https://github.com/krishnap25/mauve-experiments/blob/main/human_evaluation.md "
-            "(Google Drive: https://drive.google.com/file/d/1doC-NjhUlt4YDnK1qm23tyrfbogVlZ29/"
-            f"view) and save it as DATA_DIR/mauve/{FILE}."
-        ),
-        home="https://github.com/krishnap25/mauve-experiments",
+    host=Files(
+        {FILE: f"https://drive.usercontent.google.com/download?id={_DRIVE_ID}&confirm=t"},
+        home="https://github.com/krishnap25/mauve-experiments/blob/main/human_evaluation.md",
     ),
-    notes="The raw Mechanical Turk results are a Google Drive file (manual download).",
+    notes=(
+        "The raw Mechanical Turk results are a Google Drive file (direct-download URL "
+        "unverified); if the download fails, save the CSV linked from the home page as "
+        f"DATA_DIR/mauve/{FILE}."
+    ),
 )
 
 _MIN_SECONDS = 25.0  # the authors' notebook drops answers made in under THRESHOLD_TIME = 25 s

@@ -8,8 +8,8 @@ source, with the source's files under their upstream names:
 
 The data directory comes from `set_data_dir()` (the CLI's --data_dir) or the FLAME_DATA_DIR
 environment variable. `download()` fetches a source's files from its home (the HF hub, a
-GitHub repository, a plain URL, a member of a zip or tar archive such as a GitHub release);
-gated and manual sources say what the user must do.
+GitHub repository, a plain URL or one URL per file, members of a zip or tar archive such as a
+GitHub release); gated and manual sources say what the user must do.
 """
 
 from __future__ import annotations
@@ -122,6 +122,28 @@ class Url:
 
 
 @dataclasses.dataclass(frozen=True)
+class Files:
+    """Files each at a URL of its own (a Google Drive download link, a release asset).
+
+    `urls` maps each file's name under DATA_DIR/<source>/ to its URL; `home` is the page that
+    documents them.
+    """
+
+    urls: tuple[tuple[str, str], ...]
+    home: str
+
+    def __init__(self, urls: Mapping[str, str], home: str):
+        object.__setattr__(self, "urls", tuple(sorted(urls.items())))
+        object.__setattr__(self, "home", home)
+
+    def url(self, file: str) -> str:
+        urls = dict(self.urls)
+        if file not in urls:
+            raise KeyError(f"no URL for {file} (files: {sorted(urls)})")
+        return urls[file]
+
+
+@dataclasses.dataclass(frozen=True)
 class Archive:
     """Files that are members of one zip or tar(.gz) archive at `url` (a GitHub release, a
     repository snapshot, a GCS bucket object).
@@ -174,7 +196,7 @@ class Generated:
         return None
 
 
-Host = HuggingFace | GitHub | Url | Archive | Manual | Generated
+Host = HuggingFace | GitHub | Url | Files | Archive | Manual | Generated
 
 
 @dataclasses.dataclass(frozen=True)

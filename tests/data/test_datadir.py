@@ -3,7 +3,16 @@
 import pytest
 
 from flame_jax.data import datadir
-from flame_jax.data.sources import Archive, GitHub, HuggingFace, Manual, Source, Url, download
+from flame_jax.data.sources import (
+    Archive,
+    Files,
+    GitHub,
+    HuggingFace,
+    Manual,
+    Source,
+    Url,
+    download,
+)
 
 
 def test_download_from_a_url_host(tmp_path):
@@ -92,3 +101,13 @@ def test_check_summarises_every_source(shared_data):
     assert "lima" in summary["missing"]
     shp = next(r for r in rows if r.task == "shp_preference")
     assert shp.detail.startswith("missing: askacademia/train.json,") and "more files)" in shp.detail
+
+
+def test_files_host_fetches_each_file_from_its_own_url(tmp_path):
+    (tmp_path / "export.bin").write_text("a,b\n1,2\n")
+    host = Files({"table.csv": (tmp_path / "export.bin").as_uri()}, home="https://example.org")
+    source = Source("toy", "Toy", "MIT", host)
+    assert download(source, ["table.csv"], str(tmp_path / "data")).fetched == ("table.csv",)
+    assert (tmp_path / "data" / "toy" / "table.csv").read_text() == "a,b\n1,2\n"
+    with pytest.raises(KeyError, match=r"no URL for other\.csv"):
+        host.url("other.csv")

@@ -6,7 +6,7 @@ import pytest
 
 from flame_jax.data import registry, testing
 from flame_jax.data.readers import DataError
-from flame_jax.data.sources import Manual
+from flame_jax.data.sources import Files
 
 FILE = "mauve-human-eval-anon.csv"
 CTX = "<p><strong>Cost segregation benefits multifamily owners</strong></p><p>It works by"
@@ -103,7 +103,7 @@ def test_golden_counts_and_skips(tmp_path, task):
         )
     assert testing.skipped(f"mauve_{task}", "train", root) == skips
     assert registry.get_task(f"mauve_{task}").capability == "quality"
-    assert isinstance(registry.get_task(f"mauve_{task}").source.host, Manual)
+    assert isinstance(registry.get_task(f"mauve_{task}").source.host, Files)
 
 
 @pytest.mark.parametrize(
