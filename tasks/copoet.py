@@ -31,10 +31,9 @@ module's choice.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
-from flame_jax.data.readers import Row, Skip
+from flame_jax.data.readers import Row, Skip, annotation_groups, majority
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import Archive, Source
 from flame_jax.format import Capability, Pair, Pairwise
@@ -90,24 +89,13 @@ def _poem(row: Row, field: str) -> str:
 
 
 def _pairs(rows: Iterator[Row]) -> Iterator[Pair | Skip]:
-    hits: dict[str, list[Row]] = {}
-    for row in rows:
-        hits.setdefault(row.text("HITId"), []).append(row)
-    for group in hits.values():
+    for group in annotation_groups(rows, "HITId", _SAME):
         first = group[0]
-        for row in group[1:]:
-            for field in _SAME:
-                if row.get(field, str) != first.get(field, str):
-                    raise row.error(field, "differs between the rows of one HIT")
         poems = {1: _poem(first, "Input.poem_1"), 2: _poem(first, "Input.poem_2")}
-        votes = Counter(v for v in map(_vote, group) if v is not None)
-        if not votes:
-            yield Skip("no_votes")
+        better = majority(map(_vote, group))
+        if isinstance(better, Skip):
+            yield better
             continue
-        if votes[1] == votes[2]:
-            yield Skip("tie")
-            continue
-        better = 1 if votes[1] > votes[2] else 2
         yield Pair(
             {"title": first.text("Input.title").strip()},
             better=poems[better],

@@ -33,10 +33,9 @@ per-annotation records) is not published; the majority vote is this module's cho
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 
-from flame_jax.data.readers import Row, Skip
+from flame_jax.data.readers import Row, Skip, annotation_groups, majority
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import GitHub, Source
 from flame_jax.format import Capability, Pair, Pairwise
@@ -97,25 +96,14 @@ def _vote(row: Row) -> int | None:
 
 
 def _continuations(rows: Iterator[Row]) -> Iterator[Pair | Skip]:
-    hits: dict[tuple[str, str], list[Row]] = {}
-    for row in rows:
-        hits.setdefault((row.file, row.text("HITId")), []).append(row)
-    for group in hits.values():
+    for group in annotation_groups(rows, "HITId", _SAME):
         first = group[0]
-        for row in group[1:]:
-            for field in _SAME:
-                if row.get(field, str) != first.get(field, str):
-                    raise row.error(field, "differs between the rows of one HIT")
         order = first.get("Input.Order", str, choices=_ORDERS).split(",")
         texts = {1: first.text("Input.First"), 2: first.text("Input.Second")}
-        votes = Counter(v for v in map(_vote, group) if v is not None)
-        if not votes:
-            yield Skip("no_votes")
+        better = majority(map(_vote, group))
+        if isinstance(better, Skip):
+            yield better
             continue
-        if votes[1] == votes[2]:
-            yield Skip("tie")
-            continue
-        better = 1 if votes[1] > votes[2] else 2
         yield Pair(
             {"context": first.text("Input.Prefix")},
             better=texts[better],

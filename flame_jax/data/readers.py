@@ -18,6 +18,7 @@ import io
 import json
 import lzma
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -143,6 +144,35 @@ def _leaves(row: Row, value: Any, path: tuple[str, ...], keys: Sequence[str]) ->
         )
     for key, inner in value.items():
         yield from _leaves(row, inner, (*path, key), keys)
+
+
+def annotation_groups(
+    rows: Iterable[Row], key: str, same: Sequence[str] = ()
+) -> Iterator[list[Row]]:
+    """The rows of each item annotated by several people (one row per annotator), grouped by
+    the field `key` within a file, in order of first appearance. The `same` fields (the item's
+    texts) must agree across a group: a row that differs is an error naming its field."""
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.file, row.text(key)), []).append(row)
+    for group in groups.values():
+        for row in group[1:]:
+            for field in same:
+                if row.get(field, str) != group[0].get(field, str):
+                    raise row.error(field, f"differs between the rows of one {key}")
+        yield group
+
+
+def majority(votes: Iterable[Any]) -> Any | Skip:
+    """The option most votes chose (None votes do not count); Skip("no_votes") when there is
+    no vote and Skip("tie") when the top options have as many votes."""
+    counts = Counter(vote for vote in votes if vote is not None)
+    if not counts:
+        return Skip("no_votes")
+    (top, n), *rest = counts.most_common()
+    if rest and rest[0][1] == n:
+        return Skip("tie")
+    return top
 
 
 def is_remote(path: str) -> bool:

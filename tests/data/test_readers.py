@@ -6,7 +6,15 @@ import json
 import pytest
 
 from flame_jax.data import testing
-from flame_jax.data.readers import DataError, Row, keyed_rows, read_rows
+from flame_jax.data.readers import (
+    DataError,
+    Row,
+    Skip,
+    annotation_groups,
+    keyed_rows,
+    majority,
+    read_rows,
+)
 
 ROWS = [{"a": "x", "n": 1}, {"a": "y", "n": 2}]
 
@@ -106,3 +114,18 @@ def test_keyed_rows_unroll_an_object_of_rows(tmp_path):
         DataError, match=r"dataset 'squad' is list, expected an object of rows keyed"
     ):
         list(keyed_rows(read_rows(str(path), source="toy"), ("dataset", "id")))
+
+
+def test_majority_and_annotation_groups():
+    assert majority([1, 2, 1, None]) == 1
+    assert majority([1, 2]) == Skip("tie") and majority([None]) == Skip("no_votes")
+    assert majority(["b", "b", "a", "c"]) == "b"
+    rows = [
+        Row("toy", "f.csv", i, {"HITId": h, "text": t, "vote": v})
+        for i, (h, t, v) in enumerate([("x", "a", 1), ("y", "b", 2), ("x", "a", 2)], start=1)
+    ]
+    groups = list(annotation_groups(rows, "HITId", ["text"]))
+    assert [[r.index for r in g] for g in groups] == [[1, 3], [2]]
+    bad = [*rows, Row("toy", "f.csv", 4, {"HITId": "y", "text": "other", "vote": 1})]
+    with pytest.raises(DataError, match=r"row 4, field 'text': differs between the rows of one"):
+        list(annotation_groups(bad, "HITId", ["text"]))
