@@ -48,6 +48,7 @@ def example_proportional(
         return float(min(num_examples(task.name, split), maximum))
 
     rate.__name__ = f"example_proportional_{maximum}"
+    rate.maximum = maximum  # type: ignore[attr-defined]  (bounds a missing task's share)
     return rate
 
 
@@ -74,16 +75,18 @@ class FlameMixture(seqio.Mixture):
         )
         reading_cache = _READING_CACHE.set(use_cached)  # rates and shares from the cache
         try:
+            rated = [(task, self.get_rate(task)) for task in present]
             if missing:
+                sources = sorted({registry.get_task(t.name).source.name for t in missing})
                 logging.warning(
-                    "mixture %s, split %s: leaving out %d task(s) whose %s: %s",
+                    "mixture %s, split %s: leaving out %d task(s) of %d source(s) whose %s: %s",
                     self.name,
                     split,
                     len(missing),
+                    len(sources),
                     where,
-                    ", ".join(self.describe_missing(missing)),
+                    "; ".join(self.describe_missing(missing, sum(r for _, r in rated))),
                 )
-            rated = [(task, self.get_rate(task)) for task in present]
         finally:
             _READING_CACHE.reset(reading_cache)
         rated = [(task, rate) for task, rate in rated if rate > 0]
@@ -100,18 +103,24 @@ class FlameMixture(seqio.Mixture):
             sequence_length=sequence_length, split=split, use_cached=use_cached, **kwargs
         )
 
-    def describe_missing(self, tasks: Sequence[seqio.Task]) -> list[str]:
-        """Each missing task with the share a fixed rate gives it; a rate computed from example
-        counts has no size for a task without data, and says so."""
+    def describe_missing(self, tasks: Sequence[seqio.Task], present_rate: float) -> list[str]:
+        """Per source, its missing tasks with the share they would have had: exact for a fixed
+        rate; for an example-proportional rate (no data, so no size) the most it could be, at
+        its cap, next to the tasks present (`present_rate`, their summed rates)."""
+        by_source: dict[str, list[str]] = {}
         total = self.total_rate or 1.0
-        out = []
         for task in tasks:
             rate = self.rate_per_task_name.get(task.name)
-            if callable(rate):
-                out.append(f"{task.name} (size unknown: no data)")
+            if not callable(rate):
+                share = f"share {self.get_rate(task) / total:.1%}"
+            elif getattr(rate, "maximum", None):
+                bound = rate.maximum / (present_rate + rate.maximum)  # type: ignore[attr-defined]
+                share = f"share up to {bound:.1%} at its cap of {rate.maximum:,} examples"
             else:
-                out.append(f"{task.name} (share {self.get_rate(task) / total:.1%})")
-        return out
+                share = "size unknown: no data"
+            source = registry.get_task(task.name).source.name
+            by_source.setdefault(source, []).append(f"{task.name} ({share})")
+        return [f"source {name}: {', '.join(items)}" for name, items in sorted(by_source.items())]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -75,8 +75,8 @@ def test_missing_tasks_are_left_out_with_a_warning(tmp_path, demo_vocab, caplog)
             features.get_dataset(
                 "flame_rm", data_dir=str(tmp_path), sequence_length=256, targets_length=32
             )
-    assert "leaving out 4 task(s) whose data is missing" in caplog.text
-    assert "hh_rlhf_harmlessness (share 25.0%)" in caplog.text
+    assert "leaving out 4 task(s) of 4 source(s) whose data is missing" in caplog.text
+    assert "source hh_rlhf: hh_rlhf_harmlessness (share 25.0%)" in caplog.text
     assert rm.name == "flame_rm"
 
 
@@ -92,3 +92,20 @@ def test_same_seed_same_order(demo_vocab):
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
     assert not np.array_equal(a["decoder_target_tokens"], c["decoder_target_tokens"])
+
+
+def test_a_missing_source_of_the_flame_mixture_is_named_with_its_largest_share(
+    shared_data, demo_vocab, caplog
+):
+    """Only the ../shared samples: each missing capped task could have had at most
+    2**16 / (the present tasks' examples + 2**16) of the mixture."""
+    with caplog.at_level(logging.WARNING):
+        features.get_dataset("flame", data_dir=shared_data, sequence_length=256, targets_length=32)
+    warning = next(r.getMessage() for r in caplog.records if "mixture flame," in r.getMessage())
+    present = sum(
+        min(registry.count(t, "train", shared_data).num_examples, mixtures.FLAME_CAP)
+        for t in map(registry.get_task, (t.name for t in mixtures.get("flame").tasks))
+        if registry.count(t, "train", shared_data).present
+    )
+    bound = mixtures.FLAME_CAP / (present + mixtures.FLAME_CAP)
+    assert f"source lima: lima_response (share up to {bound:.1%} at its cap of 65,536" in warning
