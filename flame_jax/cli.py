@@ -6,12 +6,16 @@ flame-jax mixture describe NAME [--data_dir D] [--steps N --batch_size B] [--jso
 flame-jax mixture show NAME [-n K] [--seed S] [--data_dir D] [--json]
 flame-jax data download --data_dir D [--sources S ...]
 flame-jax data check --data_dir D [--sources S ...] [--json]
+flame-jax data card [--data_dir D] [--output CARD.md]   the collection card, from the registry
+flame-jax data cache --mixture_or_task NAME --output_cache_dir D [--runner ...] [Beam options]
 flame-jax train --gin_file=F [--gin.NAME=VALUE ...]   t5x-style training
 flame-jax plan --gin_file=F ... --topology v5p-128    per-device memory before launch
 flame-jax judge --checkpoint C --task T [--input rows.jsonl | --split S] --output out.jsonl
 flame-jax eval --checkpoint C --benchmark NAME [--data_dir D] [--max_per_task N] --output DIR
 flame-jax opt-rm tailpatch --base_checkpoint C --target rewardbench [--tasks T ...] --workdir W
 flame-jax opt-rm weights --workdir W --output mixture.json
+flame-jax convert hf-to-flame --hf_dir D --output C   Hugging Face model -> checkpoint, gin, vocab
+flame-jax convert flame-to-hf --checkpoint C --output D   checkpoint -> Hugging Face model folder
 """
 
 from __future__ import annotations
@@ -74,6 +78,8 @@ def _data(args: argparse.Namespace) -> int:
     from flame_jax.data import datadir  # noqa: PLC0415
 
     _collection()
+    if args.command == "card":
+        return _card(args)
     if args.command == "download":
         failed = 0
         for report in datadir.download_sources(args.data_dir, args.sources):
@@ -94,7 +100,31 @@ def _data(args: argparse.Namespace) -> int:
     if not args.json:
         counts = frame["status"].value_counts().to_dict() if len(frame) else {}
         print(f"\n{len(rows)} task splits: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        for state, names in datadir.source_summary(rows).items():
+            if names:
+                print(f"{len(names)} source(s) {state}: {', '.join(names)}")
     return 1 if errors else 0
+
+
+def _card(args: argparse.Namespace) -> int:
+    from flame_tasks import table7  # noqa: PLC0415
+
+    from flame_jax.data import card  # noqa: PLC0415
+    from flame_jax.evaluation import report  # noqa: PLC0415
+
+    text = card.card(
+        data_dir=args.data_dir,
+        table=table7.TABLE_7,
+        paper_type_shares=table7.PAPER_TYPE_SHARES,
+        paper_capability_shares=table7.PAPER_CAPABILITY_SHARES,
+        progress=bool(args.output),
+    )
+    if args.output:
+        report.write_atomically(args.output, text)
+        print(f"wrote {args.output}")
+    else:
+        print(text, end="")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -214,6 +244,93 @@ def _opt_rm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _size(text: str) -> int:
+    """Bytes from "5GB", "500MB", "2GiB" or a plain number."""
+    units = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
+    upper = text.strip().upper()
+    for unit, factor in sorted(units.items(), key=lambda kv: -len(kv[0])):
+        if upper.endswith(unit):
+            return int(float(upper[: -len(unit)]) * factor)
+    return int(upper)
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from flame_jax import convert  # noqa: PLC0415
+
+    try:
+        if args.command == "hf-to-flame":
+            mesh = dict(kv.split("=") for kv in args.mesh.split(",")) if args.mesh else None
+            result = convert.hf_to_flame(
+                args.hf_dir,
+                args.output,
+                scan_layers=args.scan_layers == "true",
+                param_dtype=args.param_dtype,
+                dtype=args.dtype,
+                mesh_shape={k: int(v) for k, v in mesh.items()} if mesh else None,
+                skip_vocabulary=args.skip_vocabulary,
+            )
+            vocab = f' --gin.VOCABULARY=\\"{result.vocabulary}\\"' if result.vocabulary else ""
+            print(
+                f"fine-tune it: flame-jax train --gin_file={result.gin_file} "
+                f"--gin_file=gin/runs/flame.gin{vocab} "
+                f'--gin.INITIAL_CHECKPOINT_PATH=\\"{result.output}\\" --gin.MODEL_DIR=...'
+            )
+            return 0
+        import gin  # noqa: PLC0415
+
+        from flame_jax import configurables  # noqa: PLC0415
+
+        located = convert.locate(args.checkpoint)
+        vocabulary = args.vocabulary
+        if located.run:  # a training run: its config.gin names the vocabulary
+            vocabulary = vocabulary or configurables.run_vocabulary(located.directory)
+        else:  # an hf-to-flame output: its model.gin and tokenizer.model
+            gin.clear_config()
+            gin.parse_config_file(located.gin_file, skip_unknown=True)
+            own = os.path.join(located.directory, "tokenizer.model")
+            vocabulary = vocabulary or (own if os.path.exists(own) else None)
+        hf_metadata = args.hf_metadata
+        if hf_metadata is None and not located.run:  # an hf-to-flame output keeps it in hf/
+            own = os.path.join(located.directory, "hf")
+            hf_metadata = own if os.path.isdir(own) else None
+        convert.flame_to_hf(
+            located.checkpoint,
+            configurables.model_config_from_gin(),
+            args.output,
+            vocabulary=vocabulary,
+            hf_metadata=hf_metadata,
+            family=args.family,
+            dtype=args.dtype,
+            max_shard_bytes=_size(args.max_shard_size),
+        )
+        return 0
+    except (FileNotFoundError, FileExistsError) as e:
+        raise ValueError(str(e)) from e
+
+
+def _add_convert_parser(commands) -> None:
+    conv = commands.add_parser("convert", help="Hugging Face import and export")
+    sub = conv.add_subparsers(dest="command", required=True)
+    imp = sub.add_parser("hf-to-flame", help="a Hugging Face model folder -> a checkpoint")
+    imp.add_argument("--hf_dir", required=True, help="a local model folder, or a hub id")
+    imp.add_argument("--output", required=True, help="the folder to write (checkpoints, gin)")
+    imp.add_argument("--scan_layers", choices=("true", "false"), default="true")
+    imp.add_argument("--param_dtype", default="float32", help="of the stored parameters")
+    imp.add_argument("--dtype", default="bfloat16", help="compute dtype written to model.gin")
+    imp.add_argument("--mesh", default=None, help="e.g. fsdp=-1,model=2 (default all fsdp)")
+    imp.add_argument(
+        "--skip_vocabulary", action="store_true", help="no tokenizer.model: weights only"
+    )
+    exp = sub.add_parser("flame-to-hf", help="a checkpoint -> a Hugging Face model folder")
+    exp.add_argument("--checkpoint", required=True, help="a MODEL_DIR, a step, or an import")
+    exp.add_argument("--output", required=True, help="the Hugging Face folder to write")
+    exp.add_argument("--dtype", default="bfloat16", choices=("bfloat16", "float32", "float16"))
+    exp.add_argument("--max_shard_size", default="5GB", help="e.g. 5GB, 500MB")
+    exp.add_argument("--vocabulary", default=None, help="default: the run's or the import's")
+    exp.add_argument("--hf_metadata", default=None, help="the imported model's hf/ folder")
+    exp.add_argument("--family", default=None, help="gemma, gemma2, gemma3_text, llama, ...")
+
+
 def _judge_options(args: argparse.Namespace) -> dict:
     return {
         "vocabulary": args.vocabulary,
@@ -292,6 +409,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", required=True, help="directory for the results")
 
     _add_opt_rm_parser(commands)
+    _add_convert_parser(commands)
 
     mixture = commands.add_parser("mixture", help="list, describe and show tasks and mixtures")
     sub = mixture.add_subparsers(dest="command", required=True)
@@ -311,8 +429,12 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("-n", type=int, default=3, help="number of examples")
             cmd.add_argument("--seed", type=int, default=0)
 
-    data = commands.add_parser("data", help="download and check a data directory")
+    data = commands.add_parser("data", help="download and check a data directory; the card")
     sub = data.add_subparsers(dest="command", required=True)
+    sub.add_parser("cache", help="cache tasks with seqio's Beam job (flame-jax data cache --help)")
+    card = sub.add_parser("card", help="the collection card (Markdown), from the registry")
+    card.add_argument("--data_dir", default=os.environ.get("FLAME_DATA_DIR"), help="for counts")
+    card.add_argument("--output", default=None, help="a file (default: print)")
     for name in ("download", "check"):
         cmd = sub.add_parser(name)
         cmd.add_argument(
@@ -333,6 +455,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         train.main(argv[1:])
         return 0
+    if argv[:2] == ["data", "cache"]:  # Beam's pipeline options pass through to the job
+        from flame_jax.data import cache  # noqa: PLC0415
+
+        return cache.main(argv[2:])
     if argv[:1] == ["plan"]:  # the same t5x flags, parsed by the planner
         from flame_jax import plan  # noqa: PLC0415
 
@@ -349,6 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "judge": _judge,
         "eval": _eval,
         "opt-rm": _opt_rm,
+        "convert": _convert,
     }[args.group]
     try:
         return handler(args)

@@ -37,6 +37,17 @@ def run_vocabulary(model_dir: str) -> str | None:
     return vocabulary
 
 
+def run_chat_template():
+    """The chat template (flame_jax.data.chat) of the parsed run config; None if unbound."""
+    try:
+        template = gin.query_parameter("train.chat_template")
+    except ValueError:  # not bound: the run used the inputs as they are
+        return None
+    if isinstance(template, gin.config.ConfigurableReference):  # a macro: %CHAT_TEMPLATE
+        template = template.scoped_configurable_fn()
+    return template
+
+
 def load_autorater(checkpoint: str, *, vocabulary: str | None = None, **options):
     """An Autorater from a training run: its model from the run's config.gin, its parameters.
 
@@ -50,7 +61,7 @@ def load_autorater(checkpoint: str, *, vocabulary: str | None = None, **options)
     import flax.linen as nn  # noqa: PLC0415
     import jax  # noqa: PLC0415
 
-    from flame_jax.data import vocabularies  # noqa: PLC0415
+    from flame_jax.data import chat, vocabularies  # noqa: PLC0415
     from flame_jax.judge import Autorater  # noqa: PLC0415
     from flame_jax.models import Transformer, init_params  # noqa: PLC0415
     from flame_jax.training import checkpoints  # noqa: PLC0415
@@ -66,6 +77,7 @@ def load_autorater(checkpoint: str, *, vocabulary: str | None = None, **options)
     ckpt = path if path != model_dir else os.path.join(model_dir, "checkpoints")
     vocabulary = vocabulary or run_vocabulary(model_dir)  # parses the run's config.gin
     config = model_config_from_gin()
+    chat.set_chat_template(run_chat_template())  # the markup the run trained with
     if not vocabulary or not os.path.exists(vocabulary):
         raise FileNotFoundError(
             f"the vocabulary of {model_dir} ({vocabulary!r}, from its config.gin) is not there: "

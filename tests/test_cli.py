@@ -45,4 +45,19 @@ def test_data_check_reports_present_missing_and_errors(capsys, shared_data, tmp_
     (tmp_path / "hh_rlhf" / "harmless-base").mkdir(parents=True)
     (tmp_path / "hh_rlhf" / "harmless-base" / "test.jsonl.gz").write_bytes(b"not gzip")
     assert cli.main(["data", "check", "--data_dir", str(tmp_path), "--sources", "hh_rlhf"]) == 1
-    assert "truncated or corrupt" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "truncated or corrupt" in out and "1 source(s) error: hh_rlhf" in out
+
+
+def test_data_card_writes_the_generated_card(shared_data, tmp_path, capsys):
+    path = tmp_path / "CARD.md"
+    assert cli.main(["data", "card", "--data_dir", shared_data, "--output", str(path)]) == 0
+    text = path.read_text()
+    assert text.startswith("# The FLAMe collection") and "| BEGIN | classification |" in text
+    assert f"wrote {path}" in capsys.readouterr().out
+
+
+def test_data_cache_rejects_an_unknown_task(tmp_path, capsys):
+    args = ["data", "cache", "--mixture_or_task", "demo_sortednes", "--output_cache_dir"]
+    assert cli.main([*args, str(tmp_path)]) == 2
+    assert "demo_sortedness" in capsys.readouterr().err

@@ -8,6 +8,10 @@ positions so that packed examples never attend to each other.
 Examples longer than the task feature lengths are dropped, never truncated (a truncated
 EVALUATION would teach the judge a wrong answer format), and every drop is counted in
 `DROPPED` and logged with its task and lengths.
+
+With a chat template set (flame_jax.data.chat), the tokenized inputs are wrapped in its
+markup before packing (`ChatTemplateFeatureConverter`); the tasks then drop examples against
+an inputs length shortened by the markup, so the wrapped example still fits its row.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections import Counter
 import seqio
 import tensorflow as tf
 
-from flame_jax.data import sources
+from flame_jax.data import chat, sources
 
 DROPPED: Counter = Counter()
 _LOG_EVERY = 1000
@@ -89,23 +93,55 @@ def get_dataset(
     num_epochs: int | None = None,
     shard_info: seqio.ShardInfo | None = None,
     data_dir: str | None = None,
+    use_cached: bool = False,
 ) -> tf.data.Dataset:
     """Model features of a mixture or task: decoder_{target,input}_tokens, loss weights,
     segment ids, positions and causal-attention masks, packed and batched.
 
     `shard_info` gives each host its own shard (multi-host input); `seed` fixes the order.
-    The data directory is resolved now and baked into the dataset.
+    The data directory is resolved now and baked into the dataset. `use_cached` reads the
+    tasks from their offline cache (data/cache.py) instead.
     """
+    lengths = task_feature_lengths(sequence_length, targets_length)
+    converter = seqio.PrefixLMFeatureConverter(pack=pack, loss_on_targets_only=True)
+    template = chat.current()
+    if template is not None:
+        converter = ChatTemplateFeatureConverter(template, pack=pack, loss_on_targets_only=True)
+        lengths["inputs"] -= chat.overhead(template)
+        if lengths["inputs"] < 1:
+            raise ValueError(f"the chat template's markup leaves no room for inputs: {lengths}")
     with sources.using_data_dir(data_dir):
         return seqio.get_dataset(
             name,
-            task_feature_lengths=task_feature_lengths(sequence_length, targets_length),
-            feature_converter=seqio.PrefixLMFeatureConverter(pack=pack, loss_on_targets_only=True),
+            task_feature_lengths=lengths,
+            feature_converter=converter,
             dataset_split=split,
             shuffle=shuffle,
             num_epochs=num_epochs,
             shard_info=shard_info,
             seed=seed,
             batch_size=batch_size,
+            use_cached=use_cached,
             verbose=False,
         )
+
+
+class ChatTemplateFeatureConverter(seqio.PrefixLMFeatureConverter):
+    """PrefixLMFeatureConverter over inputs wrapped in a chat template's markup.
+
+    Called with the task's (shortened) lengths; the inputs grow by the markup, and the
+    conversion uses the lengths plus the markup, so a row keeps its configured length.
+    The wrapping is chat.wrap_tensor, the twin of the judge's chat.wrap_ids.
+    """
+
+    def __init__(self, template: chat.ChatTemplate, **kwargs):
+        super().__init__(**kwargs)
+        self.template = template
+
+    def __call__(self, ds: tf.data.Dataset, task_feature_lengths) -> tf.data.Dataset:
+        def wrap(example):
+            return {**example, "inputs": chat.wrap_tensor(example["inputs"], self.template)}
+
+        lengths = dict(task_feature_lengths)
+        lengths["inputs"] += chat.overhead(self.template)
+        return super().__call__(ds.map(wrap, num_parallel_calls=tf.data.AUTOTUNE), lengths)

@@ -85,3 +85,34 @@ def skipped(task: str, split: str, root: str | None = None) -> Counter:
     for _ in registry.get_task(task).records(split, root, counts):
         pass
     return counts
+
+
+def train_gemma_style_sentencepiece(
+    texts: Sequence[str], path_prefix: str, *, vocab_size: int, dummy_prefix: bool = False
+) -> str:
+    """A small SentencePiece model laid out like Gemma's (BPE with byte fallback, ids pad 0,
+    eos 1, unk 2, <bos> 3, the turn markers as pieces; with `dummy_prefix`, Llama-like);
+    returns the .model path. For chat-template and tokenizer-parity tests."""
+    import sentencepiece as spm  # noqa: PLC0415
+
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts),
+        model_prefix=path_prefix,
+        vocab_size=vocab_size,
+        hard_vocab_limit=False,
+        model_type="bpe",
+        character_coverage=1.0,
+        byte_fallback=True,
+        normalization_rule_name="identity",
+        remove_extra_whitespaces=False,
+        add_dummy_prefix=dummy_prefix,
+        user_defined_symbols=["\n", "<start_of_turn>", "<end_of_turn>"],
+        pad_id=0,
+        eos_id=1,
+        unk_id=2,
+        bos_id=3,
+        bos_piece="<bos>",
+        num_threads=1,
+        minloglevel=2,
+    )
+    return path_prefix + ".model"

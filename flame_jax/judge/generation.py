@@ -22,7 +22,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from flame_jax.data import vocabularies
+from flame_jax.data import chat, vocabularies
 from flame_jax.format import ParseError, Record, parse_evaluation
 from flame_jax.judge.scoring import bucket_length
 from flame_jax.models import Transformer, generate
@@ -101,7 +101,7 @@ def generate_evaluations(
     eos_id = vocabulary.eos_id
     prompts = []
     for index, record in enumerate(records):
-        input_ids = list(vocabulary.encode(record.inputs))
+        input_ids = chat.wrap_ids(list(vocabulary.encode(record.inputs)))  # as in training
         if len(input_ids) + max_new_tokens > max_length:
             raise ValueError(
                 f"record {index} has {len(input_ids)} input tokens + max_new_tokens "

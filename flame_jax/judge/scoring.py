@@ -36,7 +36,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from flame_jax.data import vocabularies
+from flame_jax.data import chat, vocabularies
 from flame_jax.format import Record, TaskType
 from flame_jax.format.record import EVALUATION_HEADER
 from flame_jax.models import Transformer, score
@@ -59,10 +59,12 @@ def encode_example(inputs: str, targets: str, *, eos: bool = True) -> tuple[list
     """Token ids of one example as seqio's tokenize + append_eos_after_trim make them.
 
     Inputs and targets are tokenized separately (each gets its own SentencePiece word start),
-    inputs without EOS, targets with EOS unless `eos` is False (a prefix of a target).
+    inputs without EOS, targets with EOS unless `eos` is False (a prefix of a target). The
+    inputs are wrapped in the chat template in force, as the training features are
+    (flame_jax.data.chat).
     """
     vocabulary = vocabularies.VOCABULARY
-    input_ids = list(vocabulary.encode(inputs))
+    input_ids = chat.wrap_ids(list(vocabulary.encode(inputs)))
     target_ids = list(vocabulary.encode(targets))
     if eos:
         target_ids.append(vocabulary.eos_id)

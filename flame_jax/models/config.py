@@ -43,6 +43,9 @@ class TransformerConfig:
       rope_base: Rotary-embedding base frequency (Gemma 10_000, Llama 3 500_000).
       local_rope_base: Base frequency of the local (sliding-window) layers; None = rope_base
         (Gemma 3 uses 10_000 locally and 1_000_000 globally).
+      rope_scale_factor: Linear rotary scaling of the global layers: their positions are
+        divided by this factor (Hugging Face's rope_type "linear"; Gemma 3 4B-27B use 8 on
+        their global layers). Local layers are never scaled.
       tie_embeddings: Use the input embedding table as the output projection (Gemma).
       scale_embeddings: Multiply input embeddings by sqrt(embed_dim) (Gemma).
       final_logit_softcap: If set, logits = cap * tanh(logits / cap) (Gemma 2: 30).
@@ -54,6 +57,8 @@ class TransformerConfig:
       post_attn_norm: RMSNorm on the attention output before the residual add (Gemma 2/3).
       post_mlp_norm: RMSNorm on the MLP output before the residual add (Gemma 2/3).
       qk_norm: RMSNorm on queries and keys per head (Gemma 3).
+      attention_bias: Learned biases on the query, key and value projections (Qwen2); the
+        output projection has none.
       query_pre_attn_scalar: Queries are multiplied by query_pre_attn_scalar ** -0.5;
         None = head_dim (the usual 1/sqrt(d)); Gemma 2 27B uses embed_dim / num_heads.
       dropout_rate: Dropout on the embeddings and on the attention and MLP outputs (the
@@ -82,6 +87,7 @@ class TransformerConfig:
     norm_scale_plus_one: bool = True
     rope_base: float = 10_000.0
     local_rope_base: float | None = None
+    rope_scale_factor: float = 1.0
     tie_embeddings: bool = True
     scale_embeddings: bool = True
     final_logit_softcap: float | None = None
@@ -91,6 +97,7 @@ class TransformerConfig:
     post_attn_norm: bool = False
     post_mlp_norm: bool = False
     qk_norm: bool = False
+    attention_bias: bool = False
     query_pre_attn_scalar: float | None = None
     dropout_rate: float = 0.0
     bidirectional_prefix: bool = False
@@ -115,6 +122,8 @@ class TransformerConfig:
             errors.append(f"attention_pattern {self.attention_pattern} must use {_ATTENTION_KINDS}")
         if "local" in self.attention_pattern and not self.sliding_window:
             errors.append("attention_pattern has local layers but sliding_window is not set")
+        if self.rope_scale_factor <= 0:
+            errors.append(f"rope_scale_factor {self.rope_scale_factor} must be positive")
         if self.remat_policy not in _REMAT_POLICIES:
             errors.append(f"remat_policy {self.remat_policy!r} not in {_REMAT_POLICIES}")
         for name in ("param_dtype", "dtype"):
@@ -151,6 +160,12 @@ class TransformerConfig:
         local = self.rope_base if self.local_rope_base is None else self.local_rope_base
         return tuple(local if kind == "local" else self.rope_base for kind in self.layer_kinds())
 
+    def layer_rope_scales(self) -> tuple[float, ...]:
+        """The linear rotary scaling factor of each layer (1.0 for local layers)."""
+        return tuple(
+            1.0 if kind == "local" else self.rope_scale_factor for kind in self.layer_kinds()
+        )
+
     # -- size and cost ----------------------------------------------------------------------
 
     def num_embedding_params(self) -> int:
@@ -164,7 +179,8 @@ class TransformerConfig:
         mlp = 3 * d * self.mlp_dim  # gate, up, down
         norms = d * (2 + int(self.post_attn_norm) + int(self.post_mlp_norm))
         norms += 2 * hd * int(self.qk_norm)
-        return attention + mlp + norms
+        biases = (h + 2 * k) * hd * int(self.attention_bias)
+        return attention + mlp + norms + biases
 
     def num_params(self) -> int:
         """Total parameter count (embeddings, blocks, final norm)."""

@@ -59,15 +59,19 @@ def _softcap(x: Array, cap: float | None) -> Array:
     return x if cap is None else cap * jnp.tanh(x / cap)
 
 
-def apply_rope(x: Array, positions: Array, base: float | Array) -> Array:
+def apply_rope(
+    x: Array, positions: Array, base: float | Array, scale: float | Array = 1.0
+) -> Array:
     """Rotary position embedding of x [B, L, N, Dh] at positions [B, L].
 
     The rotate-half layout of Gemma and of Hugging Face's Llama (the two halves of each head
-    are the real and imaginary parts), so converted checkpoints need no permutation.
+    are the real and imaginary parts), so converted checkpoints need no permutation. `scale`
+    is linear position scaling (positions / scale, Hugging Face's rope_type "linear").
     """
     half = x.shape[-1] // 2
     fraction = 2.0 * jnp.arange(half, dtype=jnp.float32) / x.shape[-1]
     timescale = jnp.asarray(base, jnp.float32) ** fraction  # [Dh/2]
+    timescale = timescale * jnp.asarray(scale, jnp.float32)
     angles = positions[..., None].astype(jnp.float32) / timescale  # [B, L, Dh/2]
     sin, cos = jnp.sin(angles)[:, :, None, :], jnp.cos(angles)[:, :, None, :]
     x1, x2 = jnp.split(x.astype(jnp.float32), 2, axis=-1)
@@ -150,6 +154,7 @@ class Attention(nn.Module):
         *,
         window: int | Array,
         rope_base: float | Array,
+        rope_scale: float | Array = 1.0,
         cache_index: Array,  # [] int32: where these L tokens go in the cache
     ) -> Array:  # [B, L, D]
         cfg = self.config
@@ -168,14 +173,19 @@ class Attention(nn.Module):
         q = jnp.einsum("bld,dhk->blhk", x, w_q.astype(dtype))  # [B, L, H, Dh]
         key = jnp.einsum("bld,dhk->blhk", x, w_k.astype(dtype))  # [B, L, K, Dh]
         value = jnp.einsum("bld,dhk->blhk", x, w_v.astype(dtype))  # [B, L, K, Dh]
+        if cfg.attention_bias:
+            zeros = nn.initializers.zeros_init()
+            q = q + _param(self, "q_bias", zeros, (h, dh), ("heads", "kv")).astype(dtype)
+            key = key + _param(self, "k_bias", zeros, (k, dh), ("kv_heads", "kv")).astype(dtype)
+            value = value + _param(self, "v_bias", zeros, (k, dh), ("kv_heads", "kv")).astype(dtype)
         q = _constrain(q, ("batch", "length", "heads", "kv"))
         key = _constrain(key, ("batch", "length", "kv_heads", "kv"))
         value = _constrain(value, ("batch", "length", "kv_heads", "kv"))
         if cfg.qk_norm:
             q = RMSNorm(cfg, name="query_norm")(q)
             key = RMSNorm(cfg, name="key_norm")(key)
-        q = apply_rope(q, positions, rope_base)
-        key = apply_rope(key, positions, rope_base)
+        q = apply_rope(q, positions, rope_base, rope_scale)
+        key = apply_rope(key, positions, rope_base, rope_scale)
         q = (q * cfg.query_scale).astype(dtype)
 
         batch, length = x.shape[:2]
@@ -245,17 +255,23 @@ class Block(nn.Module):
     def __call__(
         self,
         x: Array,  # [B, L, D]
-        layer: tuple[int | Array, float | Array],  # this layer's (window, rope base)
+        layer: tuple[int | Array, float | Array, float | Array],  # (window, rope base, scale)
         positions: Array,  # [B, L]
         mask: Array,  # [B, L, S]
         cache_index: Array,  # []
     ) -> tuple[Array, None]:
         cfg = self.config
-        window, rope_base = layer
+        window, rope_base, rope_scale = layer
         dropout = nn.Dropout(cfg.dropout_rate, deterministic=self.deterministic)
         h = RMSNorm(cfg, name="pre_attn_norm")(x)
         h = Attention(cfg, decode=self.decode, name="attn")(
-            h, positions, mask, window=window, rope_base=rope_base, cache_index=cache_index
+            h,
+            positions,
+            mask,
+            window=window,
+            rope_base=rope_base,
+            rope_scale=rope_scale,
+            cache_index=cache_index,
         )
         if cfg.post_attn_norm:
             h = RMSNorm(cfg, name="post_attn_norm")(h)
@@ -280,6 +296,9 @@ class Transformer(nn.Module):
 
     Parameters: "embedding" [V, D], "layers_{i}/..." per block (or "layers/..." with a
     leading [N] axis when scan_layers), "final_norm/scale", and "unembed" [D, V] if untied.
+    A block's attention holds q [D, H, Dh], k and v [D, K, Dh], out [H, Dh, D] (plus q_bias
+    [H, Dh], k_bias and v_bias [K, Dh] with attention_bias); flame_jax.convert maps these
+    to and from Hugging Face's tensor names.
     """
 
     config: TransformerConfig
@@ -333,7 +352,11 @@ class Transformer(nn.Module):
             block = nn.remat(
                 Block, policy=_REMAT_POLICIES[cfg.remat_policy], prevent_cse=not cfg.scan_layers
             )
-        windows, bases = cfg.layer_windows(), cfg.layer_rope_bases()
+        windows, bases, scales = (
+            cfg.layer_windows(),
+            cfg.layer_rope_bases(),
+            cfg.layer_rope_scales(),
+        )
         if cfg.scan_layers:
             stack = nn.scan(
                 block,
@@ -345,7 +368,11 @@ class Transformer(nn.Module):
             )
             x, _ = stack(cfg, decode=decode, deterministic=deterministic, name="layers")(
                 x,
-                (jnp.asarray(windows, jnp.int32), jnp.asarray(bases, jnp.float32)),
+                (
+                    jnp.asarray(windows, jnp.int32),
+                    jnp.asarray(bases, jnp.float32),
+                    jnp.asarray(scales, jnp.float32),
+                ),
                 positions,
                 mask,
                 cache_index,
@@ -353,7 +380,7 @@ class Transformer(nn.Module):
         else:
             for i in range(cfg.num_layers):
                 x, _ = block(cfg, decode=decode, deterministic=deterministic, name=f"layers_{i}")(
-                    x, (windows[i], bases[i]), positions, mask, cache_index
+                    x, (windows[i], bases[i], scales[i]), positions, mask, cache_index
                 )
 
         x = RMSNorm(cfg, name="final_norm")(x)

@@ -103,7 +103,7 @@ def test_a_mixture_reads_the_cache_alone(demo_cache, monkeypatch, caplog):
             shuffle=False,
             num_epochs=1,
         )
-    assert "leaving out 3 task(s) whose cache is missing" in caplog.text
+    assert "leaving out 3 task(s) of 1 source(s) whose cache is missing" in caplog.text
     assert "demo_sorting" in caplog.text
     rows = [ex for _, ex in zip(range(20), dataset.as_numpy_iterator(), strict=False)]
     assert len(rows) == 20

@@ -218,3 +218,30 @@ def test_config_validation_and_flops():
     n = TINY.num_layers * TINY.num_layer_params() + TINY.vocab_size * TINY.embed_dim
     attention = 12 * 4 * 16 * (4 + 32)
     assert TINY.flops_per_token(32) == 6 * n + attention
+
+
+def test_linear_rope_scaling_and_attention_biases():
+    """The two options Hugging Face checkpoints need (Gemma 3's scaled global layers, Qwen2's
+    biases; their parity with transformers is in tests/convert)."""
+    x = jax.random.normal(jax.random.key(0), (1, 1, 1, 16))
+    scaled = apply_rope(x, jnp.array([[12]]), 10_000.0, 4.0)
+    np.testing.assert_allclose(scaled, apply_rope(x, jnp.array([[3]]), 10_000.0), atol=1e-6)
+    config = dataclasses.replace(TINY, rope_scale_factor=8.0, attention_bias=True)
+    assert config.layer_rope_scales() == (1.0, 8.0)  # local layers are never scaled
+    params = random_params(config)
+    assert params["layers_0"]["attn"]["q_bias"].shape == (4, 16)
+    assert sum(p.size for p in jax.tree.leaves(params)) == config.num_params()
+    zero = jax.tree_util.tree_map_with_path(
+        lambda path, p: jnp.zeros_like(p) if "bias" in jax.tree_util.keystr(path) else p, params
+    )
+    tokens = _tokens((1, 8))
+    unbiased = dataclasses.replace(config, attention_bias=False)
+    without = dict(zero)
+    for i in range(2):
+        without[f"layers_{i}"] = {
+            **zero[f"layers_{i}"],
+            "attn": {k: v for k, v in zero[f"layers_{i}"]["attn"].items() if "bias" not in k},
+        }
+    np.testing.assert_allclose(
+        _forward(config)(zero, tokens), _forward(unbiased)(without, tokens), atol=1e-5
+    )

@@ -1,0 +1,318 @@
+"""flame-jax -> Hugging Face: a checkpoint to config.json, safetensors shards and tokenizer files
+that transformers (and servers built on it, e.g. vLLM) load.
+
+    flame_to_hf("/runs/flame/checkpoints/30000", config, "/export/flame-gemma2-2b")
+
+The model config comes from the run's config.gin or the model.gin written at import (the CLI
+parses it; `locate` finds it above a checkpoint path). config.json: the imported model's own
+(OUTPUT/hf/config.json next to the vocabulary of an imported base, or `hf_metadata`) when it
+describes the same architecture, which keeps its token ids and limits; otherwise one generated
+for the inferred family (architectures.hf_config). Tokenizer: the imported model's tokenizer
+files when the run's vocabulary is the imported tokenizer.model, else tokenizer.model plus a
+tokenizer_config.json naming the class that reads it.
+
+Memory: parameters are restored from Orbax one group at a time (a layer, or one stacked
+parameter with scan_layers) and streamed into shards whose headers are planned up front, so
+the host holds about one group, not the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import filecmp
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import jax
+import numpy as np
+
+from flame_jax.convert import architectures, importing
+from flame_jax.convert.architectures import TensorMap
+from flame_jax.convert.safetensors_io import write_sharded
+from flame_jax.models import Transformer, TransformerConfig, init_params
+from flame_jax.training import checkpoints
+
+DTYPES = {"bfloat16": "bfloat16", "float32": "float32", "float16": "float16"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Located:
+    """The files of a flame-jax checkpoint path.
+
+    gin_file: the run's config.gin or an import's model.gin; checkpoint: what restore_params
+    reads; run: whether gin_file is a run's config (its vocabulary is train.vocabulary_path);
+    directory: the MODEL_DIR or import folder.
+    """
+
+    gin_file: str
+    checkpoint: str
+    run: bool
+    directory: str
+
+
+def locate(path: str) -> Located:
+    """The gin file describing a checkpoint path: a MODEL_DIR (config.gin), an hf-to-flame
+    output (model.gin), or a checkpoints/ or step directory below either."""
+    path = os.path.abspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"checkpoint path {path} does not exist")
+    candidates = [path]
+    for _ in range(3):
+        candidates.append(os.path.dirname(candidates[-1]))
+    for directory in candidates:
+        for name, run in (("config.gin", True), (importing.GIN_FILE, False)):
+            gin_file = os.path.join(directory, name)
+            if os.path.exists(gin_file):
+                return Located(gin_file, path, run, directory)
+    raise FileNotFoundError(
+        f"no config.gin (a training run) or {importing.GIN_FILE} (an hf-to-flame output) in "
+        f"{path} or the three directories above it: the model config is unknown"
+    )
+
+
+def _groups(abstract: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+    """Restore units: top-level entries, and each stacked parameter of scan_layers' "layers"."""
+    groups = []
+    for key, value in abstract.items():
+        if key == "layers":
+            for path, leaf in jax.tree_util.tree_flatten_with_path(value)[0]:
+                groups.append((("layers", *(str(k.key) for k in path)), leaf))
+        else:
+            groups.append(((key,), value))
+    return groups
+
+
+def _subtree(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    for key in reversed(path):
+        value = {key: value}
+    return value
+
+
+def _group_maps(
+    path: tuple[str, ...], value: Any, by_path: Mapping[tuple[str, ...], TensorMap], num_layers: int
+) -> list[tuple[TensorMap, tuple[Any, ...], int | None]]:
+    """(map, path inside the restored group, layer of a stacked leaf) of a group, in order."""
+    if path[0] == "layers":
+        rest = path[1:]
+        return [(by_path[(f"layers_{i}", *rest)], path, i) for i in range(num_layers)]
+    out = []
+    for leaf_path, _ in jax.tree_util.tree_flatten_with_path(value)[0]:
+        full = (*path, *(str(k.key) for k in leaf_path))
+        if full in by_path:
+            out.append((by_path[full], full, None))
+    return out
+
+
+def _split_layers(leaf: jax.ShapeDtypeStruct) -> jax.ShapeDtypeStruct:
+    """A stacked [N, ...] parameter split along N over this host's devices (as many as divide
+    N), so that an accelerator host restores it into device memory and the host itself holds
+    one layer at a time; on one device (or CPU) the whole parameter is restored."""
+    devices = jax.local_devices()
+    count = max(k for k in range(1, len(devices) + 1) if leaf.shape[0] % k == 0)
+    mesh = jax.sharding.Mesh(np.asarray(devices[:count]), ("layers",))
+    spec = jax.sharding.PartitionSpec("layers", *([None] * (len(leaf.shape) - 1)))
+    sharding = jax.sharding.NamedSharding(mesh, spec)
+    return jax.ShapeDtypeStruct(leaf.shape, leaf.dtype, sharding=sharding)
+
+
+def _get(tree: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        tree = tree[key]
+    return tree
+
+
+def export_params(
+    checkpoint: str,
+    config: TransformerConfig,
+    output: str,
+    *,
+    family: str,
+    dtype: str = "bfloat16",
+    max_shard_bytes: int = 5 * 2**30,
+    progress=print,
+) -> list[str]:
+    """Writes a checkpoint's parameters as Hugging Face safetensors shards (+ index)."""
+    out_dtype = np.dtype(jax.numpy.dtype(DTYPES[dtype]))
+    boxed = jax.eval_shape(lambda: init_params(Transformer(config), jax.random.key(0)))
+    abstract = architectures.unboxed_shapes(boxed)
+    maps = architectures.tensor_maps(config, family)
+    by_path = {m.path: m for m in maps}
+    groups = _groups(abstract)
+    plan = [_group_maps(p, v, by_path, config.num_layers) for p, v in groups]
+    ordered = [m for group in plan for m, _, _ in group]
+    if sorted(m.hf_name for m in ordered) != sorted(m.hf_name for m in maps):
+        raise AssertionError("parameter groups do not cover the Hugging Face tensors")
+    specs = [(m.hf_name, m.hf_shape, out_dtype) for m in ordered]
+
+    def tensors() -> Iterator[tuple[str, np.ndarray]]:
+        start = time.perf_counter()
+        for number, ((path, value), group) in enumerate(zip(groups, plan, strict=True), 1):
+            if path[0] == "layers":  # one stacked parameter, fetched to the host layer by layer
+                stacked = checkpoints.restore_params(
+                    checkpoint, _subtree(path, _split_layers(value))
+                )
+                stacked = _get(stacked, path)
+                for m, _, layer in group:
+                    array = np.asarray(jax.device_get(stacked[layer]))
+                    yield m.hf_name, m.to_hf(array).astype(out_dtype)
+                del stacked
+            else:
+                restored = jax.device_get(
+                    checkpoints.restore_params(checkpoint, _subtree(path, value))
+                )
+                for m, leaf_path, _ in group:
+                    yield (
+                        m.hf_name,
+                        m.to_hf(np.asarray(_get(restored, leaf_path))).astype(out_dtype),
+                    )
+                del restored
+            if progress:
+                progress(
+                    f"[{number}/{len(groups)}] {'/'.join(path)} "
+                    f"({time.perf_counter() - start:.1f}s)"
+                )
+
+    return write_sharded(output, specs, tensors(), max_shard_bytes=max_shard_bytes)
+
+
+def _sentencepiece_ids(vocabulary: str) -> dict[str, int | None]:
+    import sentencepiece as spm  # noqa: PLC0415
+
+    sp = spm.SentencePieceProcessor(model_file=vocabulary)
+    ids = {"pad_token_id": sp.pad_id(), "eos_token_id": sp.eos_id(), "bos_token_id": sp.bos_id()}
+    return {k: (v if v >= 0 else None) for k, v in ids.items()}
+
+
+def _write_tokenizer(vocabulary: str, output: str, family: str) -> None:
+    """tokenizer.model plus a tokenizer_config.json naming the class that reads it."""
+    import sentencepiece as spm  # noqa: PLC0415
+    from sentencepiece import sentencepiece_model_pb2  # noqa: PLC0415
+
+    sp = spm.SentencePieceProcessor(model_file=vocabulary)
+    proto = sentencepiece_model_pb2.ModelProto()
+    with open(vocabulary, "rb") as f:
+        proto.ParseFromString(f.read())
+    dummy_prefix = proto.normalizer_spec.add_dummy_prefix
+    # Gemma's tokenizer class adds no word start to the text; Llama's does (legacy mode).
+    tokenizer_class = "LlamaTokenizer" if dummy_prefix else "GemmaTokenizer"
+
+    def piece(i: int) -> str | None:
+        return sp.id_to_piece(i) if i >= 0 else None
+
+    config = {
+        "tokenizer_class": tokenizer_class,
+        "bos_token": piece(sp.bos_id()),
+        "eos_token": piece(sp.eos_id()),
+        "unk_token": piece(sp.unk_id()),
+        "pad_token": piece(sp.pad_id()),
+        "add_bos_token": family in architectures.GEMMA_FAMILIES and sp.bos_id() >= 0,
+        "add_eos_token": False,
+        # transformers' non-legacy mode: no extra word start after special pieces and newlines.
+        "legacy": False,
+        "model_max_length": 1_000_000,
+    }
+    shutil.copyfile(vocabulary, os.path.join(output, "tokenizer.model"))
+    with open(os.path.join(output, "tokenizer_config.json"), "w") as f:
+        json.dump({k: v for k, v in config.items() if v is not None}, f, indent=2)
+
+
+def _hf_config(
+    config: TransformerConfig,
+    hf_metadata: str | None,
+    vocabulary: str | None,
+    family: str | None,
+    dtype: str,
+) -> dict[str, Any]:
+    """The imported model's config.json (checked to describe `config`), else a generated one."""
+    if hf_metadata and os.path.exists(os.path.join(hf_metadata, "config.json")):
+        base = importing.read_hf_config(hf_metadata)
+        differ = architectures.same_architecture(architectures.config_from_hf(base), config)
+        if differ:
+            raise ValueError(
+                f"{hf_metadata}/config.json describes another architecture than the checkpoint's "
+                f"config (differs in {', '.join(differ)}): pass the right hf_metadata, or none"
+            )
+        if family and family != architectures.family_of(base):
+            raise ValueError(f"family {family} differs from {hf_metadata}/config.json's")
+        hf = dict(base)
+        hf["dtype"] = dtype
+        if "torch_dtype" in hf:  # transformers 4's name
+            hf["torch_dtype"] = dtype
+        return hf
+    extras = _sentencepiece_ids(vocabulary) if vocabulary else {}
+    return architectures.hf_config(config, family, extras=extras, dtype=dtype)
+
+
+def _copy_tokenizer(
+    vocabulary: str, hf_metadata: str | None, output: str, family: str
+) -> list[str]:
+    """The imported tokenizer files if the vocabulary is the imported one, else new ones."""
+    imported = os.path.join(hf_metadata or "", "tokenizer.model")
+    if hf_metadata and os.path.exists(imported) and filecmp.cmp(imported, vocabulary, False):
+        names = [
+            n for n in importing.TOKENIZER_FILES if os.path.exists(os.path.join(hf_metadata, n))
+        ]
+        for name in names:  # the base's own tokenizer files, chat template included
+            shutil.copyfile(os.path.join(hf_metadata, name), os.path.join(output, name))
+        return [os.path.join(output, n) for n in names]
+    _write_tokenizer(vocabulary, output, family)
+    return [os.path.join(output, n) for n in ("tokenizer.model", "tokenizer_config.json")]
+
+
+def flame_to_hf(
+    checkpoint: str,
+    config: TransformerConfig,
+    output: str,
+    *,
+    vocabulary: str | None = None,
+    hf_metadata: str | None = None,
+    family: str | None = None,
+    dtype: str = "bfloat16",
+    max_shard_bytes: int = 5 * 2**30,
+    progress=print,
+) -> list[str]:
+    """Exports a flame-jax checkpoint as a Hugging Face model folder; returns the files.
+
+    checkpoint: what restore_params accepts (a MODEL_DIR, its checkpoints/, a step directory,
+    an hf-to-flame output). vocabulary: the SentencePiece model (tokenizer files; None writes
+    none). hf_metadata: the imported model's files (default: hf/ next to the vocabulary, as
+    hf-to-flame lays them out). family: the Hugging Face family (default: the imported
+    model's, else inferred). dtype: of the written tensors. max_shard_bytes: shard size cap.
+    """
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype {dtype!r} not in {tuple(DTYPES)}")
+    if hf_metadata is None and vocabulary:
+        guess = os.path.join(
+            os.path.dirname(os.path.abspath(vocabulary)), importing.HF_METADATA_DIR
+        )
+        hf_metadata = guess if os.path.isdir(guess) else None
+    hf = _hf_config(config, hf_metadata, vocabulary, family, dtype)
+    family = architectures.family_of(hf)
+    os.makedirs(output, exist_ok=True)
+    if progress:
+        progress(f"{family}: {config.num_params():,} parameters ({dtype}) -> {output}")
+    files = export_params(
+        checkpoint,
+        config,
+        output,
+        family=family,
+        dtype=dtype,
+        max_shard_bytes=max_shard_bytes,
+        progress=progress,
+    )
+    with open(os.path.join(output, "config.json"), "w") as f:
+        json.dump(hf, f, indent=2)
+    files.append(os.path.join(output, "config.json"))
+    generation = os.path.join(hf_metadata or "", "generation_config.json")
+    if hf_metadata and os.path.exists(generation):
+        shutil.copyfile(generation, os.path.join(output, "generation_config.json"))
+        files.append(os.path.join(output, "generation_config.json"))
+    if vocabulary:
+        files += _copy_tokenizer(vocabulary, hf_metadata, output, family)
+    if progress:
+        progress(f"wrote {len(files)} files to {output}")
+    return files
