@@ -27,6 +27,7 @@ from flame_jax.data import chat, sources
 
 DROPPED: Counter = Counter()
 _LOG_EVERY = 1000
+MAX_DROPPED_IN_A_ROW = 10_000  # over-length examples in a row that stop a task with an error
 
 
 def task_feature_lengths(sequence_length: int = 2048, targets_length: int = 512) -> dict[str, int]:
@@ -57,16 +58,36 @@ def drop_overlength(
     """seqio preprocessor: drops (and counts) examples that exceed the feature lengths.
 
     Runs before EOS is appended, so a target needs one token of room for it. With no
-    sequence length (seqio.Evaluator's `sequence_length=None`) nothing is dropped.
+    sequence length (seqio.Evaluator's `sequence_length=None`) nothing is dropped. After
+    MAX_DROPPED_IN_A_ROW over-length examples in a row the task stops with an error: a task
+    whose every example is too long would otherwise make a repeated dataset spin forever.
     """
     if not sequence_length:
         return dataset
     max_inputs, max_targets = sequence_length["inputs"], sequence_length["targets"] - 1
     limits = f"{sequence_length['inputs']}/{sequence_length['targets']}"
+    in_a_row_limit = MAX_DROPPED_IN_A_ROW
 
-    def keep(example):
+    def measure(example):
         n_inputs, n_targets = tf.size(example["inputs"]), tf.size(example["targets"])
         fits = tf.logical_and(n_inputs <= max_inputs, n_targets <= max_targets)
+        return example, fits, n_inputs, n_targets
+
+    def count_in_a_row(dropped, item):
+        _, fits, _, _ = item
+        dropped = tf.where(fits, tf.constant(0, tf.int64), dropped + 1)
+        check = tf.debugging.Assert(
+            dropped < in_a_row_limit,
+            [
+                f"task {task}: {in_a_row_limit} examples in a row exceed the feature lengths "
+                f"{limits} (inputs/targets): every example may be too long; raise "
+                "TASK_FEATURE_LENGTHS or leave the task out"
+            ],
+        )
+        with tf.control_dependencies([check]):
+            return tf.identity(dropped), item
+
+    def keep(example, fits, n_inputs, n_targets):
         return tf.cond(
             fits,
             lambda: tf.constant(True),
@@ -77,7 +98,12 @@ def drop_overlength(
             ),
         )
 
-    return dataset.filter(keep)
+    return (
+        dataset.map(measure)
+        .scan(tf.constant(0, tf.int64), count_in_a_row)
+        .filter(keep)
+        .map(lambda example, *_: example)
+    )
 
 
 def get_dataset(

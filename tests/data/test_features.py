@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from flame_jax.data import features, vocabularies
 from flame_jax.data.registry import get_task
@@ -66,3 +67,13 @@ def test_task_feature_lengths():
     assert features.task_feature_lengths(2048, 512) == {"inputs": 1536, "targets": 512}
     with pytest.raises(ValueError, match="targets_length"):
         features.task_feature_lengths(128, 128)
+
+
+def test_a_task_whose_every_example_is_too_long_stops_with_an_error(demo_vocab, monkeypatch):
+    """Repeated for training, it would otherwise filter forever and never yield a batch."""
+    monkeypatch.setattr(features, "MAX_DROPPED_IN_A_ROW", 50)
+    dataset = features.get_dataset(
+        "demo_correction", sequence_length=40, targets_length=32, batch_size=2
+    )
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"task demo_correction: 50 examples"):
+        next(dataset.as_numpy_iterator())
