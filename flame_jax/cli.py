@@ -4,7 +4,7 @@ flame-jax demo [--workdir W]                  the main job on its embedded defau
 flame-jax mixture list [--tasks] [--json]
 flame-jax mixture describe NAME [--data_dir D] [--steps N --batch_size B] [--json]
 flame-jax mixture show NAME [-n K] [--seed S] [--data_dir D] [--json]
-flame-jax data download --data_dir D [--sources S ...]
+flame-jax data download --data_dir D [--sources S ...] [--dry_run]
 flame-jax data check --data_dir D [--sources S ...] [--json]
 flame-jax data card [--data_dir D] [--output CARD.md]   the collection card, from the registry
 flame-jax data cache --mixture_or_task NAME --output_cache_dir D [--runner ...] [Beam options]
@@ -80,6 +80,10 @@ def _data(args: argparse.Namespace) -> int:
     _collection()
     if args.command == "card":
         return _card(args)
+    if args.command == "download" and args.dry_run:
+        for source, file, where in datadir.download_plan(args.sources):
+            print(f"{source}/{file} <- {where}")
+        return 0
     if args.command == "download":
         failed = 0
         for report in datadir.download_sources(args.data_dir, args.sources):
@@ -376,7 +380,7 @@ def _add_opt_rm_parser(commands) -> None:
     weights.add_argument("--allow_incomplete", action="store_true")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of subcommands)
     parser = argparse.ArgumentParser(prog="flame-jax", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="group", required=True)
 
@@ -445,6 +449,10 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--sources", nargs="*", default=None, help="default: every source")
         if name == "check":
             cmd.add_argument("--json", action="store_true")
+        else:
+            cmd.add_argument(
+                "--dry_run", action="store_true", help="print each file's URL; fetch nothing"
+            )
     return parser
 
 

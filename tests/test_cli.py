@@ -61,3 +61,12 @@ def test_data_cache_rejects_an_unknown_task(tmp_path, capsys):
     args = ["data", "cache", "--mixture_or_task", "demo_sortednes", "--output_cache_dir"]
     assert cli.main([*args, str(tmp_path)]) == 2
     assert "demo_sortedness" in capsys.readouterr().err
+
+
+def test_data_download_dry_run_fetches_nothing(tmp_path, capsys):
+    args = ["data", "download", "--data_dir", str(tmp_path), "--dry_run", "--sources", "lima"]
+    assert cli.main(args) == 0
+    assert (
+        "lima/train.jsonl <- https://huggingface.co/datasets/GAIR/lima/" in capsys.readouterr().out
+    )
+    assert not any(tmp_path.iterdir())

@@ -1,6 +1,6 @@
 """Operations on a data directory for the registered sources: download and check.
 
-    flame-jax data download --data_dir D [--sources hh_rlhf shp ...]
+    flame-jax data download --data_dir D [--sources hh_rlhf shp ...] [--dry_run]
     flame-jax data check --data_dir D [--sources ...]
 
 `check` reads every split of every task (through the cached counts) and reports, per task
@@ -15,7 +15,15 @@ from collections.abc import Sequence
 
 from flame_jax.data import registry
 from flame_jax.data.readers import DataError
-from flame_jax.data.sources import DownloadReport, Generated, Source, download
+from flame_jax.data.sources import (
+    Archive,
+    DownloadReport,
+    Generated,
+    HuggingFace,
+    Manual,
+    Source,
+    download,
+)
 
 
 def sources(names: Sequence[str] | None = None) -> list[Source]:
@@ -49,6 +57,27 @@ def download_sources(root: str, names: Sequence[str] | None = None) -> list[Down
         for source in sources(names)
         if not isinstance(source.host, Generated)
     ]
+
+
+def download_plan(names: Sequence[str] | None = None) -> list[tuple[str, str, str]]:
+    """(source, file, where it comes from) for every file `download_sources` would fetch:
+    its URL (with the archive member), or the manual step. Nothing is fetched."""
+    plan = []
+    for source in sources(names):
+        host = source.host
+        if isinstance(host, Generated):
+            continue
+        for file in source_files(source):
+            if isinstance(host, Manual):
+                where = f"manual: {host.steps}"
+            elif isinstance(host, Archive):
+                where = f"{host.url(file)} [member {host.member(file)}]"
+            else:
+                where = host.url(file)
+                if isinstance(host, HuggingFace) and host.gated:
+                    where += " (gated: HF_TOKEN)"
+            plan.append((source.name, file, where))
+    return plan
 
 
 @dataclasses.dataclass(frozen=True)

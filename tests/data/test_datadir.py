@@ -111,3 +111,15 @@ def test_files_host_fetches_each_file_from_its_own_url(tmp_path):
     assert (tmp_path / "data" / "toy" / "table.csv").read_text() == "a,b\n1,2\n"
     with pytest.raises(KeyError, match=r"no URL for other\.csv"):
         host.url("other.csv")
+
+
+def test_download_plan_names_a_home_for_every_file():
+    plan = datadir.download_plan()
+    named = {(source, file) for source, file, _ in plan}
+    for source in datadir.sources():
+        if source.name != "demo":
+            assert {(source.name, f) for f in datadir.source_files(source)} <= named, source.name
+    for source, file, where in plan:
+        assert where.startswith(("https://", "manual: ")), (source, file, where)
+    mocha = dict(((s, f), w) for s, f, w in plan)[("mocha", "train.json")]
+    assert mocha.endswith("mocha.tar.gz [member mocha/train.json]")
