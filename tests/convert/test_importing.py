@@ -395,3 +395,87 @@ def test_bpe_only_tokenizers_are_refused_unless_skipped(tmp_path, llama_dir):
     with pytest.raises(architectures.UnsupportedError, match=r"BPE tokenizer.*--skip_vocabulary"):
         importing.hf_to_flame(hf_dir, str(tmp_path / "out"), progress=None)
     assert not os.path.exists(tmp_path / "out" / "checkpoints")  # refused before converting
+
+
+TWO_HOSTS_SCRIPT = """
+import json, sys
+import jax
+from flame_jax import partitioning
+from flame_jax.convert import architectures, importing
+from flame_jax.training import checkpoints
+from flame_jax.training.state import TrainState
+
+partitioning.initialize_distributed()  # JAX_COORDINATOR_ADDRESS / _NUM_PROCESSES / _PROCESS_ID
+assert (jax.process_count(), jax.device_count()) == (2, 8), jax.devices()
+directory, out = sys.argv[1], sys.argv[2]
+config = architectures.config_from_hf(importing.read_hf_config(directory), scan_layers=True)
+reads = []
+block = importing._block
+
+
+def counting(folder, m, index, dtype):
+    array = block(folder, m, index, dtype)
+    reads.append([m.hf_name, int(array.size)])
+    return array
+
+
+importing._block = counting
+mesh = partitioning.make_mesh(data=1, fsdp=4, model=2)
+with partitioning.activate(mesh):
+    params = importing.load_hf_params(directory, config, mesh=mesh)
+    with checkpoints.Checkpointer(out, async_save=False, params_only=True) as saver:
+        state = TrainState(jax.numpy.zeros((), jax.numpy.int32), params, None)
+        saver.save(state, data_position=0, force=True)
+print("READS", json.dumps(reads))
+"""
+
+
+def test_two_hosts_each_read_only_their_devices_blocks(tmp_path, torch_threads):
+    """jax.distributed on localhost, 2 processes x 4 devices (fsdp 4 x model 2 spans both):
+    each host reads the blocks of its own devices only (half of every sharded tensor), and
+    the checkpoint both write equals the single-process import."""
+    import socket
+    import subprocess
+    import sys
+
+    import jax
+    from flax import linen as nn
+
+    from flame_jax.models import init_params
+    from flame_jax.training import checkpoints
+
+    directory = str(tmp_path / "hf")
+    build_hf_model("gemma2", directory)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = str(tmp_path / "ckpt")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", TWO_HOSTS_SCRIPT, directory, out],
+            env=dict(
+                os.environ,
+                XLA_FLAGS="--xla_force_host_platform_device_count=4",
+                JAX_PLATFORMS="cpu",
+                JAX_COORDINATOR_ADDRESS=f"127.0.0.1:{port}",
+                JAX_NUM_PROCESSES="2",
+                JAX_PROCESS_ID=str(i),
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], "\n".join(e[-3000:] for _, e in outputs)
+    for stdout, _ in outputs:
+        reads = json.loads(stdout.rsplit("READS ", 1)[-1].splitlines()[0])
+        q_reads = [size for name, size in reads if name.endswith("q_proj.weight")]
+        assert len(q_reads) == 2 * 4 and set(q_reads) == {32 * 32 // 8}  # 4 of 8 blocks a layer
+
+    config = architectures.config_from_hf(importing.read_hf_config(directory), scan_layers=True)
+    boxed = jax.eval_shape(lambda r: init_params(Transformer(config), r), jax.random.PRNGKey(0))
+    restored = checkpoints.restore_params(out, nn.unbox(boxed))
+    single = importing.load_hf_params(directory, config)
+    jax.tree.map(np.testing.assert_array_equal, restored, single)
