@@ -270,15 +270,8 @@ def test_cli_reports_errors(tmp_path, capsys):
     assert "no Hugging Face model folder" in capsys.readouterr().err
 
 
-SHARDED_SCRIPT = """
-import json, sys
-import jax, numpy as np
-from flame_jax import partitioning
-from flame_jax.convert import architectures, importing
-
-assert jax.device_count() == 8, jax.devices()
-directory, out = sys.argv[1], sys.argv[2]
-config = architectures.config_from_hf(importing.read_hf_config(directory), scan_layers=True)
+# Wraps importing._block to record (tensor, elements) of every block a process reads.
+COUNT_READS = """
 reads = []
 block = importing._block
 
@@ -290,7 +283,21 @@ def counting(folder, m, index, dtype):
 
 
 importing._block = counting
-mesh = partitioning.make_mesh(data=1, fsdp=4, model=2)
+"""
+
+SHARDED_SCRIPT = (
+    """
+import json, sys
+import jax, numpy as np
+from flame_jax import partitioning
+from flame_jax.convert import architectures, importing
+
+assert jax.device_count() == 8, jax.devices()
+directory, out = sys.argv[1], sys.argv[2]
+config = architectures.config_from_hf(importing.read_hf_config(directory), scan_layers=True)
+"""
+    + COUNT_READS
+    + """mesh = partitioning.make_mesh(data=1, fsdp=4, model=2)
 with partitioning.activate(mesh):
     params = importing.load_hf_params(directory, config, mesh=mesh)
 q, embed = params["layers"]["attn"]["q"], params["embedding"]
@@ -316,6 +323,7 @@ print(json.dumps({
     "reads": reads,
 }))
 """
+)
 
 
 def test_sharded_import_reads_only_each_devices_block(tmp_path, torch_threads):
@@ -397,7 +405,8 @@ def test_bpe_only_tokenizers_are_refused_unless_skipped(tmp_path, llama_dir):
     assert not os.path.exists(tmp_path / "out" / "checkpoints")  # refused before converting
 
 
-TWO_HOSTS_SCRIPT = """
+TWO_HOSTS_SCRIPT = (
+    """
 import json, sys
 import jax
 from flame_jax import partitioning
@@ -409,18 +418,9 @@ partitioning.initialize_distributed()  # JAX_COORDINATOR_ADDRESS / _NUM_PROCESSE
 assert (jax.process_count(), jax.device_count()) == (2, 8), jax.devices()
 directory, out = sys.argv[1], sys.argv[2]
 config = architectures.config_from_hf(importing.read_hf_config(directory), scan_layers=True)
-reads = []
-block = importing._block
-
-
-def counting(folder, m, index, dtype):
-    array = block(folder, m, index, dtype)
-    reads.append([m.hf_name, int(array.size)])
-    return array
-
-
-importing._block = counting
-mesh = partitioning.make_mesh(data=1, fsdp=4, model=2)
+"""
+    + COUNT_READS
+    + """mesh = partitioning.make_mesh(data=1, fsdp=4, model=2)
 with partitioning.activate(mesh):
     params = importing.load_hf_params(directory, config, mesh=mesh)
     with checkpoints.Checkpointer(out, async_save=False, params_only=True) as saver:
@@ -428,6 +428,7 @@ with partitioning.activate(mesh):
         saver.save(state, data_position=0, force=True)
 print("READS", json.dumps(reads))
 """
+)
 
 
 def test_two_hosts_each_read_only_their_devices_blocks(tmp_path, torch_threads):
