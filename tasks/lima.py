@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from flame_jax.data.readers import Row, Skip
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import HuggingFace, Source
-from flame_jax.format import Capability, Generation, OpenEnded
+from flame_jax.format import Capability, Generation, OpenEnded, assistant_responses
 
 SOURCE = Source(
     name="lima",
@@ -62,7 +62,7 @@ RESPONSE = OpenEnded(
     fields=("response",),
 )
 
-_ROLES = ("User", "Assistant")
+_ROLES = ("user", "assistant")  # LIMA conversations alternate, the user first
 
 
 def _responses(rows: Iterator[Row]) -> Iterator[Generation | Skip]:
@@ -76,15 +76,8 @@ def _responses(rows: Iterator[Row]) -> Iterator[Generation | Skip]:
         if not all(texts):
             yield Skip("empty_turn")
             continue
-        lines = []
-        for i, text in enumerate(texts):
-            if i % 2 == 1:
-                yield Generation(
-                    {"conversation": "\n\n".join(lines)},
-                    {"response": text},
-                    meta={"source": source},
-                )
-            lines.append(f"{_ROLES[i % 2]}: {text}")
+        turns = [(_ROLES[i % 2], text) for i, text in enumerate(texts)]
+        yield from assistant_responses(turns, {"source": source})
 
 
 register(

@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from flame_jax.data.readers import Row, Skip
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import HuggingFace, Source
-from flame_jax.format import Capability, Generation, OpenEnded
+from flame_jax.format import Capability, Generation, OpenEnded, assistant_responses
 
 SOURCE = Source(
     name="tulu2",
@@ -95,7 +95,7 @@ RESPONSE = OpenEnded(
     fields=("response",),
 )
 
-_ROLES = {"system": "System", "user": "User", "assistant": "Assistant"}
+_ROLES = ("system", "user", "assistant")
 
 
 def _responses(rows: Iterator[Row]) -> Iterator[Generation | Skip]:
@@ -110,7 +110,7 @@ def _responses(rows: Iterator[Row]) -> Iterator[Generation | Skip]:
         messages = row.get("messages", list)
         turns = [
             (
-                row.get(f"messages.{i}.role", str, choices=tuple(_ROLES)),
+                row.get(f"messages.{i}.role", str, choices=_ROLES),
                 row.get(f"messages.{i}.content", str).strip(),
             )
             for i in range(len(messages))
@@ -121,15 +121,7 @@ def _responses(rows: Iterator[Row]) -> Iterator[Generation | Skip]:
         if not all(content for _, content in turns):
             yield Skip("empty_turn")
             continue
-        lines = []
-        for role, content in turns:
-            if role == "assistant" and lines:
-                yield Generation(
-                    {"conversation": "\n\n".join(lines)},
-                    {"response": content},
-                    meta={"dataset": subset},
-                )
-            lines.append(f"{_ROLES[role]}: {content}")
+        yield from assistant_responses(turns, {"dataset": subset})
 
 
 register(

@@ -12,6 +12,7 @@ from flame_jax.format.templates import (
     Pointwise,
     Rating,
     Template,
+    assistant_responses,
 )
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "Record",
     "TaskType",
     "Template",
+    "assistant_responses",
     "parse_evaluation",
 ]

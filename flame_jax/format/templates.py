@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from flame_jax.format.record import Instructions, Record, TaskType
 
@@ -74,6 +74,20 @@ class Generation:
     context: ContextLike
     outputs: Mapping[str, str]
     meta: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def assistant_responses(
+    turns: Sequence[tuple[str, str]], meta: Mapping[str, str] | None = None
+) -> Iterator[Generation]:
+    """One Generation per assistant turn of a conversation (instruction-tuning data): the
+    turns before it, as "Role: text" blocks, are the `conversation` context and the turn is
+    the `response`. `turns` are (role, text) with roles system | user | assistant; an
+    assistant turn that opens the conversation has no context and gives no example."""
+    lines: list[str] = []
+    for role, text in turns:
+        if role == "assistant" and lines:
+            yield Generation({"conversation": "\n\n".join(lines)}, {"response": text}, meta or {})
+        lines.append(f"{role.capitalize()}: {text}")
 
 
 @dataclasses.dataclass(frozen=True)

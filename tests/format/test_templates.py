@@ -10,6 +10,7 @@ from flame_jax.format import (
     Pointwise,
     Rating,
     TaskType,
+    assistant_responses,
 )
 
 PAIRWISE = Pairwise(title="Which is better?", description="Compare.", context_fields=("prompt",))
@@ -74,3 +75,14 @@ def test_open_ended_fields():
     assert record.targets == "EVALUATION:\ncorrected: 2+2=4" and record.options == ()
     with pytest.raises(ValueError, match="empty"):
         template.render(Generation({"output": "x"}, {"corrected": "  "}), index=0, seed=0)
+
+
+def test_assistant_responses_one_example_per_answered_turn():
+    turns = [("assistant", "hi"), ("user", "2+2?"), ("assistant", "4"), ("user", "x2?")]
+    turns += [("assistant", "8")]
+    items = list(assistant_responses(turns, {"id": "1"}))
+    assert [i.outputs["response"] for i in items] == ["4", "8"]
+    assert items[1].context == {
+        "conversation": "Assistant: hi\n\nUser: 2+2?\n\nAssistant: 4\n\nUser: x2?"
+    }
+    assert items[0].meta == {"id": "1"}
