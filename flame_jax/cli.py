@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -31,6 +32,16 @@ import pandas as pd
 
 def _collection():
     import flame_tasks  # noqa: F401,PLC0415  (registers the tasks and mixtures)
+
+
+def _data_dir(flag: str | None) -> str | None:
+    """--data_dir, else the FLAME_DATA_DIR environment variable (read here, at the door)."""
+    path = flag or os.environ.get("FLAME_DATA_DIR") or None
+    if path:
+        from flame_jax.data.sources import absolute_path  # noqa: PLC0415
+
+        return absolute_path(path)
+    return None
 
 
 def _print_frame(frame: pd.DataFrame, as_json: bool) -> None:
@@ -53,7 +64,7 @@ def _mixture(args: argparse.Namespace) -> int:
             split=args.split,
             steps=args.steps,
             batch_size=args.batch_size,
-            data_dir=args.data_dir,
+            data_dir=_data_dir(args.data_dir),
         )
         _print_frame(frame, args.json)
         if not args.json:
@@ -64,7 +75,7 @@ def _mixture(args: argparse.Namespace) -> int:
                 )
     else:
         frame = inspect.show(
-            args.name, n=args.n, split=args.split, seed=args.seed, data_dir=args.data_dir
+            args.name, n=args.n, split=args.split, seed=args.seed, data_dir=_data_dir(args.data_dir)
         )
         if args.json:
             _print_frame(frame, True)
@@ -114,17 +125,17 @@ def _card(args: argparse.Namespace) -> int:
     from flame_tasks import table7  # noqa: PLC0415
 
     from flame_jax.data import card  # noqa: PLC0415
-    from flame_jax.evaluation import report  # noqa: PLC0415
+    from flame_jax.files import write_atomically  # noqa: PLC0415
 
     text = card.card(
-        data_dir=args.data_dir,
+        data_dir=_data_dir(args.data_dir),
         table=table7.TABLE_7,
         paper_type_shares=table7.PAPER_TYPE_SHARES,
         paper_capability_shares=table7.PAPER_CAPABILITY_SHARES,
         progress=bool(args.output),
     )
     if args.output:
-        report.write_atomically(args.output, text)
+        write_atomically(args.output, text)
         print(f"wrote {args.output}")
     else:
         print(text, end="")
@@ -132,15 +143,24 @@ def _card(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from flame_jax import demo  # noqa: PLC0415
+    import gin  # noqa: PLC0415
+    from flame_tasks import demo as demo_tasks  # noqa: PLC0415
+
+    from flame_jax import configurables, demo  # noqa: PLC0415
 
     _collection()
-    demo.run(args.workdir, train_steps=args.train_steps)
+    workdir = os.path.abspath(args.workdir)
+    vocabulary = demo_tasks.build_vocabulary(os.path.join(workdir, "vocab", "demo.model"))
+    print(f"== vocabulary: {vocabulary}", flush=True)
+    steps = [f"TRAIN_STEPS = {args.train_steps}"] if args.train_steps else []
+    configurables.parse_gin(
+        [demo.RUN_GIN], [f'MODEL_DIR = "{workdir}"', f'VOCABULARY = "{vocabulary}"', *steps]
+    )
+    demo.run(configurables.train_arguments(), operative_config=gin.config_str())
     return 0
 
 
 def _judge(args: argparse.Namespace) -> int:
-    from flame_jax import configurables  # noqa: PLC0415
     from flame_jax import judge as judge_lib  # noqa: PLC0415
     from flame_jax.data import registry  # noqa: PLC0415
     from flame_jax.data.readers import read_rows  # noqa: PLC0415
@@ -156,9 +176,9 @@ def _judge(args: argparse.Namespace) -> int:
             args.split,
             max_per_task=args.max_items,
             seed=args.seed,
-            data_dir=args.data_dir,
+            data_dir=_data_dir(args.data_dir),
         )
-    judge = configurables.load_autorater(args.checkpoint, **_judge_options(args))
+    judge = judge_lib.load_autorater(args.checkpoint, **_judge_options(args))
     judgments = judge.judge(records)
     rows = [suite.prediction_row(args.task, j) for j in judgments]
     report.write_jsonl(args.output, rows)
@@ -174,15 +194,15 @@ def _judge(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from flame_jax import configurables  # noqa: PLC0415
     from flame_jax.evaluation import benchmarks, report  # noqa: PLC0415
+    from flame_jax.judge import load_autorater  # noqa: PLC0415
 
     _collection()
-    judge = configurables.load_autorater(args.checkpoint, **_judge_options(args))
+    judge = load_autorater(args.checkpoint, **_judge_options(args))
     result = benchmarks.run_benchmark(
         args.benchmark,
         judge,
-        data_dir=args.data_dir,
+        data_dir=_data_dir(args.data_dir),
         max_per_task=args.max_per_task,
         seed=args.seed,
         inputs=args.input,
@@ -194,6 +214,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _opt_rm(args: argparse.Namespace) -> int:
+    from flame_jax import configurables  # noqa: PLC0415
     from flame_jax.data import mixtures  # noqa: PLC0415
     from flame_jax.recipes import opt_rm, tailpatch  # noqa: PLC0415
 
@@ -238,9 +259,8 @@ def _opt_rm(args: argparse.Namespace) -> int:
         target=args.target,
         steps=args.steps,
         eval_every=args.eval_every,
-        gin_files=args.gin_file,
-        gin_bindings=args.gin_bindings,
-        data_dir=args.data_dir,
+        train_arguments=configurables.tailpatch_train_arguments(args.gin_file, args.gin_bindings),
+        data_dir=_data_dir(args.data_dir),
         max_per_task=args.max_per_task,
         seed=args.seed,
     )
@@ -280,28 +300,21 @@ def _convert(args: argparse.Namespace) -> int:
                 f'--gin.INITIAL_CHECKPOINT_PATH=\\"{result.output}\\" --gin.MODEL_DIR=...'
             )
             return 0
-        import gin  # noqa: PLC0415
+        from flame_jax.training import manifest  # noqa: PLC0415
 
-        from flame_jax import configurables  # noqa: PLC0415
-
-        located = convert.locate(args.checkpoint)
-        vocabulary = args.vocabulary
-        if located.run:  # a training run: its config.gin names the vocabulary
-            vocabulary = vocabulary or configurables.run_vocabulary(located.directory)
-        else:  # an hf-to-flame output: its model.gin and tokenizer.model
-            gin.clear_config()
-            gin.parse_config_file(located.gin_file, skip_unknown=True)
-            own = os.path.join(located.directory, "tokenizer.model")
-            vocabulary = vocabulary or (own if os.path.exists(own) else None)
+        if not os.path.exists(args.checkpoint):
+            raise FileNotFoundError(f"checkpoint path {args.checkpoint} does not exist")
+        model_dir = manifest.find_model_dir(args.checkpoint)
+        run = manifest.read(model_dir)  # a training run's or an hf-to-flame output's
         hf_metadata = args.hf_metadata
-        if hf_metadata is None and not located.run:  # an hf-to-flame output keeps it in hf/
-            own = os.path.join(located.directory, "hf")
+        if hf_metadata is None:  # an hf-to-flame output keeps the original's in hf/
+            own = os.path.join(model_dir, "hf")
             hf_metadata = own if os.path.isdir(own) else None
         convert.flame_to_hf(
-            located.checkpoint,
-            configurables.model_config_from_gin(),
+            os.path.abspath(args.checkpoint),
+            run.model_config,
             args.output,
-            vocabulary=vocabulary,
+            vocabulary=args.vocabulary or run.vocabulary,
             hf_metadata=hf_metadata,
             family=args.family,
             dtype=args.dtype,
@@ -456,25 +469,173 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of s
     return parser
 
 
+def _parse_mesh(text: str) -> dict[str, int]:
+    try:
+        pairs = [part.split("=") for part in text.split(",") if part]
+        return {k.strip(): int(v) for k, v in pairs}
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(
+            f"--mesh takes AXIS=SIZE pairs, e.g. data=1,fsdp=32,model=8; got {text!r}"
+        ) from e
+
+
+def _plan(argv: Sequence[str]) -> int:
+    """`flame-jax plan`: prints the plan (or its JSON); 0 when it fits, 1 when it does not."""
+    from flame_jax import configurables  # noqa: PLC0415
+    from flame_jax.training import chips, optimizers, planning  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(
+        prog="flame-jax plan", description=planning.__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--topology", help="a TPU slice, e.g. v5p-512 (256 chips), v4-256")
+    parser.add_argument("--devices", type=int, help="device count, instead of --topology")
+    parser.add_argument("--chip", choices=sorted(chips.CHIPS), help="with --devices: the HBM")
+    parser.add_argument("--hbm_gib", type=float, help="HBM per chip (overrides the chip's)")
+    parser.add_argument("--mesh", type=_parse_mesh, help="data=..,fsdp=..,model=.. (-1 once)")
+    parser.add_argument("--batch_size", type=int, help="default: the gin's train.batch_size")
+    parser.add_argument("--sequence_length", type=int, help="default: TASK_FEATURE_LENGTHS")
+    parser.add_argument("--num_microbatches", type=int)
+    parser.add_argument("--optimizer", choices=optimizers.OPTIMIZERS)
+    parser.add_argument("--remat", choices=("none", "minimal", "full"))
+    parser.add_argument("--param_dtype", choices=("float32", "bfloat16"))
+    parser.add_argument("--dtype", choices=("float32", "bfloat16"))
+    parser.add_argument("--analytic", action="store_true", help="formula only, no XLA")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="compile limit, s")
+    parser.add_argument("--json", action="store_true")
+    args, bindings, paths = configurables.parse_flags(argv, parser)
+    config, train, optimizer = configurables.plan_spec_from_gin(args.gin_file, bindings, paths)
+    if train["dropout_rate"] is not None:  # as train() applies it
+        config = dataclasses.replace(config, dropout_rate=train["dropout_rate"])
+    batch_size = args.batch_size or train["batch_size"]
+    length = args.sequence_length or train["task_feature_lengths"]
+    if not batch_size or not length:
+        parser.error(
+            "the gin files bind no train.batch_size / task_feature_lengths (add a run gin) "
+            "and --batch_size / --sequence_length are not given"
+        )
+    if not args.topology and not args.devices:
+        parser.error("give --topology (e.g. v5p-512) or --devices N")
+    if not args.topology and args.chip:  # the slice of that many chips, by its name
+        chip = chips.CHIPS[args.chip]
+        prefix = "v5litepod" if chip.name == "v5e" else chip.name
+        args.topology = f"{prefix}-{args.devices * chip.cores_per_chip}"
+    if not args.topology and not args.hbm_gib:
+        parser.error("with --devices, give --chip or --hbm_gib")
+    num_devices = args.devices or chips.parse_topology(args.topology).num_chips
+    hbm = (
+        args.hbm_gib * chips.GIB
+        if args.hbm_gib
+        else chips.parse_topology(args.topology).chip.hbm_bytes
+    )
+    models = [f for f in args.gin_file if "models" in f.replace("\\", "/").split("/")]
+    spec = {
+        "batch_size": batch_size,
+        "sequence_length": length,
+        "topology": args.topology,
+        "mesh_shape": args.mesh or train["mesh_shape"],
+        "hbm_bytes": int(hbm),
+        "optimizer": args.optimizer or optimizer.get("name", "adam"),
+        "optimizer_options": {k: v for k, v in optimizer.items() if k != "name"},
+        "num_microbatches": args.num_microbatches or train["num_microbatches"] or 1,
+        "remat_policy": args.remat,
+        "param_dtype": args.param_dtype,
+        "dtype": args.dtype,
+        "z_loss": train["z_loss"] or 0.0,
+        "name": os.path.splitext(os.path.basename((models or args.gin_file)[0]))[0],
+    }
+    # The formula first: it checks the arguments in a second, before any child starts, and
+    # stands in (labelled) if compiling takes longer than --timeout.
+    result = planning.plan(config, num_devices=num_devices, **{**spec, "compile": False})
+    if not args.analytic:
+        try:
+            result = planning.run_in_subprocess(
+                {**spec, "model_config": dataclasses.asdict(config)},
+                num_devices,
+                timeout=args.timeout,
+            )
+        except TimeoutError as e:
+            result = dataclasses.replace(result, notes=[*result.notes, str(e)])
+    print(json.dumps(result.to_dict(), indent=1) if args.json else result.report())
+    return 0 if result.fits else 1
+
+
+def _data_cache(argv: Sequence[str]) -> int:
+    """`flame-jax data cache`: options it does not know go to Beam as pipeline options."""
+    import importlib  # noqa: PLC0415
+    import logging  # noqa: PLC0415
+
+    from flame_jax.data import cache  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(
+        prog="flame-jax data cache",
+        description="Cache a task or a mixture's tasks with seqio's Apache Beam job.",
+        epilog="Other options go to Beam, e.g. --project P --region R --temp_location gs://B/tmp "
+        "--setup_file ./setup.py --num_workers N for --runner DataflowRunner.",
+    )
+    parser.add_argument("--mixture_or_task", required=True)
+    parser.add_argument("--output_cache_dir", required=True, help="local directory or gs://")
+    parser.add_argument("--data_dir", default=None, help="default: $FLAME_DATA_DIR")
+    parser.add_argument(
+        "--vocabulary",
+        default=os.environ.get("FLAME_VOCAB"),
+        help="the SentencePiece model to tokenize with (default: $FLAME_VOCAB)",
+    )
+    parser.add_argument("--splits", nargs="*", default=None, help="default: every split")
+    parser.add_argument("--runner", default="DirectRunner", help="DirectRunner, DataflowRunner")
+    parser.add_argument("--min_shards", type=int, default=cache.DEFAULT_MIN_SHARDS)
+    parser.add_argument("--overwrite", action="store_true", help="rebuild cached tasks")
+    parser.add_argument(
+        "--module_import",
+        action="append",
+        default=None,
+        help=f"module registering the tasks (repeatable; default {cache.TASK_MODULE})",
+    )
+    args, beam_options = parser.parse_known_args(list(argv))
+    if not args.vocabulary:
+        parser.error("--vocabulary is required (or set FLAME_VOCAB)")
+    modules = args.module_import or [cache.TASK_MODULE]
+    for module in modules:
+        importlib.import_module(module)
+    logging.getLogger("apache_beam").setLevel(logging.WARNING)
+    report = cache.cache_tasks(
+        args.mixture_or_task,
+        args.output_cache_dir,
+        vocabulary_path=args.vocabulary,
+        splits=args.splits,
+        data_dir=_data_dir(args.data_dir),
+        pipeline_options=[f"--runner={args.runner}", *beam_options],
+        min_shards=args.min_shards,
+        overwrite=args.overwrite,
+        modules_to_import=modules,
+    )
+    for split in report.cached:
+        tokens = ", ".join(f"{k} {v:,}" for k, v in sorted(split.tokens.items()))
+        print(f"{split.task} {split.split}: {split.examples:,} examples ({tokens})")
+    for task, why in report.skipped.items():
+        print(f"{task}: not cached: {why}")
+    print(
+        f"cached {len({s.task for s in report.cached})} task(s), {len(report.cached)} split(s) in "
+        f"{report.seconds:.1f}s into {report.output_cache_dir}; train on it with "
+        "--gin.USE_CACHED_TASKS=True "
+        f"--seqio_additional_cache_dirs={report.output_cache_dir}"
+    )
+    return 0
+
+
+def _train(argv: Sequence[str]) -> int:
+    from flame_jax import configurables  # noqa: PLC0415
+
+    configurables.train_main(argv)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["train"]:  # t5x's flags (--gin.NAME=VALUE) are parsed by the trainer itself
-        from flame_jax.training import train  # noqa: PLC0415
-
-        train.main(argv[1:])
-        return 0
-    if argv[:2] == ["data", "cache"]:  # Beam's pipeline options pass through to the job
-        from flame_jax.data import cache  # noqa: PLC0415
-
-        return cache.main(argv[2:])
-    if argv[:1] == ["plan"]:  # the same t5x flags, parsed by the planner
-        from flame_jax import plan  # noqa: PLC0415
-
-        try:
-            return plan.main(argv[1:])
-        except ValueError as e:
-            print(f"flame-jax: error: {e}", file=sys.stderr)
-            return 2
+    # train and plan take t5x's flags (--gin.NAME=VALUE); the cache job passes Beam's through.
+    passthrough = {("train",): _train, ("plan",): _plan, ("data", "cache"): _data_cache}
+    for prefix, command in passthrough.items():
+        if tuple(argv[: len(prefix)]) == prefix:
+            return _run(command, argv[len(prefix) :])
     args = _parser().parse_args(argv)
     handler = {
         "mixture": _mixture,
@@ -485,9 +646,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "opt-rm": _opt_rm,
         "convert": _convert,
     }[args.group]
+    return _run(handler, args)
+
+
+def _run(handler, args) -> int:
     try:
         return handler(args)
-    except (KeyError, ValueError, RuntimeError) as e:
+    except (KeyError, ValueError, RuntimeError, FileNotFoundError) as e:
         message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"flame-jax: error: {message}", file=sys.stderr)
         return 2

@@ -1,93 +1,208 @@
-"""Gin wiring: the one place that makes library objects configurable.
+"""The gin door: the one place that reads gin files and t5x-style flags.
 
-Core code takes plain typed arguments and never imports gin; importing this module registers
-the configurables that gin files name:
+Core code takes plain typed arguments and never imports gin; this module registers the
+configurables that gin files name, parses t5x-style flags, and turns what gin binds into the
+typed values the library functions take:
 
     TransformerConfig.num_layers = 2            (flame_jax.models.TransformerConfig)
     train.model_config = @TransformerConfig()   (flame_jax.training.train)
     train.optimizer = @make_optimizer()         (flame_jax.training.make_optimizer)
+    train.vocabulary_path = %VOCABULARY         (with train.chat_template: the run's Codec)
     make_optimizer.learning_rate = 1e-4
+
+Flags (t5x's): --gin_file (repeated), --gin_bindings (repeated), --gin.NAME=VALUE (a macro
+binding), --gin_search_paths (comma-separated; the repository root is always searched, so gin
+files are named from it: gin/runs/demo.gin, gin/models/tiny.gin), --seqio_additional_cache_dirs
+(comma-separated: where `flame-jax data cache` wrote the tasks; read when
+train.use_cached_tasks / USE_CACHED_TASKS is True). The environment is read here too: the
+data dir from FLAME_DATA_DIR when gin binds no train.data_dir.
 """
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import gin
 
+from flame_jax.data.codec import Codec
 from flame_jax.models.config import TransformerConfig
 from flame_jax.training import optimizers
 from flame_jax.training import train as train_lib
 
+# gin files name each other from the repository root ("include 'gin/models/tiny.gin'").
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
 model_config_from_gin = gin.external_configurable(TransformerConfig, module="flame_jax.models")
 gin.external_configurable(optimizers.make_optimizer, module="flame_jax.training")
-train_from_gin = gin.external_configurable(
-    train_lib.train, name="train", module="flame_jax.training"
+
+# What gin binds for `train`: train()'s own arguments, with the codec given as its files (a
+# vocabulary path and a chat template) and the module that registers the tasks.
+_CODEC_ARGUMENTS = ("codec", "operative_config")
+
+
+def _train_signature() -> inspect.Signature:
+    own = [
+        p
+        for name, p in inspect.signature(train_lib.train).parameters.items()
+        if name not in _CODEC_ARGUMENTS
+    ]
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    return inspect.Signature(
+        [
+            *own,
+            inspect.Parameter("vocabulary_path", keyword, default=None),
+            inspect.Parameter("chat_template", keyword, default=None),
+            inspect.Parameter("mixture_or_task_module", keyword, default=None),
+        ]
+    )
+
+
+def _bound_train_arguments(**kwargs: Any) -> dict[str, Any]:
+    return kwargs
+
+
+_bound_train_arguments.__signature__ = _train_signature()  # type: ignore[attr-defined]
+train_arguments_from_gin = gin.external_configurable(
+    _bound_train_arguments, name="train", module="flame_jax.training"
 )
 
 
-def run_vocabulary(model_dir: str) -> str | None:
-    """The vocabulary path of a training run, from its MODEL_DIR/config.gin.
+def train_arguments(bound: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """train()'s keyword arguments from the parsed gin config: the codec loaded from its
+    files, the task module imported, the data dir from FLAME_DATA_DIR when gin binds none."""
+    arguments = dict(train_arguments_from_gin() if bound is None else bound)
+    module = arguments.pop("mixture_or_task_module", None)
+    if module:
+        importlib.import_module(module)
+    vocabulary = arguments.pop("vocabulary_path", None)
+    template = arguments.pop("chat_template", None)
+    if not vocabulary:
+        raise ValueError("no vocabulary: bind VOCABULARY (train.vocabulary_path)")
+    arguments["codec"] = Codec.load(vocabulary, template)
+    if arguments.get("data_dir") is None:
+        arguments["data_dir"] = os.environ.get("FLAME_DATA_DIR") or None
+    return arguments
 
-    Leaves that config parsed (gin's global state), so the model config can be read next.
-    """
-    import os  # noqa: PLC0415
 
+# -- t5x-style flags ------------------------------------------------------------------------
+
+
+def parse_flags(
+    argv: Sequence[str], parser: argparse.ArgumentParser
+) -> tuple[argparse.Namespace, list[str], list[str]]:
+    """(other flags, gin bindings, search paths) of t5x-style flags; `parser` has the
+    command's own flags, to which --gin_file, --gin_bindings and --gin_search_paths are added."""
+    parser.add_argument("--gin_file", action="append", default=[])
+    parser.add_argument("--gin_bindings", action="append", default=[])
+    parser.add_argument("--gin_search_paths", default="")
+    bindings, rest = [], []
+    for arg in argv:
+        if arg.startswith("--gin.") and "=" in arg:
+            name, value = arg[len("--gin.") :].split("=", 1)
+            bindings.append(f"{name} = {value}")
+        else:
+            rest.append(arg)
+    args = parser.parse_args(rest)
+    if not args.gin_file:
+        parser.error("at least one --gin_file is required (e.g. gin/runs/demo.gin)")
+    paths = [p for p in args.gin_search_paths.split(",") if p]
+    return args, args.gin_bindings + bindings, [*paths, ".", REPO_ROOT]
+
+
+def parse_gin(
+    files: Sequence[str],
+    bindings: Sequence[str],
+    paths: Sequence[str] = (".", REPO_ROOT),
+    *,
+    finalize: bool = True,
+) -> None:
+    """Parses gin files and bindings into gin's (fresh) config."""
     gin.clear_config()
-    gin.parse_config_file(os.path.join(model_dir, "config.gin"), skip_unknown=True)
-    vocabulary = gin.query_parameter("train.vocabulary_path")
-    if isinstance(vocabulary, gin.config.ConfigurableReference):  # a macro: %VOCABULARY
-        vocabulary = vocabulary.scoped_configurable_fn()
-    return vocabulary
+    for path in paths:
+        gin.add_config_file_search_path(path)
+    gin.parse_config_files_and_bindings(list(files), list(bindings), finalize_config=finalize)
 
 
-def run_chat_template():
-    """The chat template (flame_jax.data.chat) of the parsed run config; None if unbound."""
-    try:
-        template = gin.query_parameter("train.chat_template")
-    except ValueError:  # not bound: the run used the inputs as they are
-        return None
-    if isinstance(template, gin.config.ConfigurableReference):  # a macro: %CHAT_TEMPLATE
-        template = template.scoped_configurable_fn()
-    return template
+def train_main(argv: Sequence[str]) -> train_lib.TrainResult:
+    """`flame-jax train`: t5x-style flags -> gin -> train(...)."""
+    parser = argparse.ArgumentParser(prog="flame-jax train", description="t5x-style training")
+    parser.add_argument("--seqio_additional_cache_dirs", default="")
+    args, bindings, paths = parse_flags(argv, parser)
+    cache_dirs = [d for d in args.seqio_additional_cache_dirs.split(",") if d]
+    if cache_dirs:  # t5x's flag, bound to the trainer's argument
+        bindings.append(f"train.cache_dirs = {cache_dirs!r}")
+    parse_gin(args.gin_file, bindings, paths)
+    arguments = train_arguments()
+    return train_lib.train(**arguments, operative_config=gin.config_str())
 
 
-def load_autorater(checkpoint: str, *, vocabulary: str | None = None, **options):
-    """An Autorater from a training run: its model from the run's config.gin, its parameters.
+def tailpatch_train_arguments(gin_files: Sequence[str], gin_bindings: Sequence[str]):
+    """For recipes.tailpatch.run: one chunk's train() arguments from gin/runs/tailpatch.gin,
+    then the user's gin files and bindings, with the run's macros bound."""
+    from flame_jax.recipes import tailpatch  # noqa: PLC0415
 
-    `checkpoint` is a MODEL_DIR (its newest complete checkpoint), MODEL_DIR/checkpoints, or one
-    step directory MODEL_DIR/checkpoints/<step>; the model config and the vocabulary come from
-    MODEL_DIR/config.gin (what `train` wrote), the vocabulary overridable. `options` go to
-    Autorater (mode, batch_size, max_length, max_new_tokens, progress).
+    def arguments(*, task, model_dir, train_steps, vocabulary, initial_checkpoint_path):
+        macros = {
+            "MIXTURE_OR_TASK_NAME": task,
+            "MODEL_DIR": model_dir,
+            "VOCABULARY": vocabulary,
+            "INITIAL_CHECKPOINT_PATH": initial_checkpoint_path,
+        }
+        bindings = [f"{name} = {value!r}" for name, value in macros.items()]
+        parse_gin(
+            [tailpatch.TAILPATCH_GIN, *gin_files],
+            [*bindings, f"TRAIN_STEPS = {train_steps}", *gin_bindings],
+        )
+        header = "# The model and the codec are the base run's (run.json beside this file).\n"
+        return train_arguments(), header + gin.config_str()
+
+    return arguments
+
+
+# -- flame-jax plan -----------------------------------------------------------------------
+
+
+def _evaluated(value: Any) -> Any:
+    if isinstance(value, gin.config.ConfigurableReference):  # a macro: %TRAIN_STEPS
+        return value.scoped_configurable_fn()
+    return value
+
+
+def plan_spec_from_gin(
+    files: Sequence[str], bindings: Sequence[str], paths: Sequence[str]
+) -> tuple[TransformerConfig, dict[str, Any], dict[str, Any]]:
+    """(model config, train's and make_optimizer's bindings) from gin files, for planning.
+
+    Not finalized: a run gin's %gin.REQUIRED macros (MODEL_DIR, ...) do not matter here.
     """
-    import os  # noqa: PLC0415
-
-    import flax.linen as nn  # noqa: PLC0415
-    import jax  # noqa: PLC0415
-
-    from flame_jax.data import chat, vocabularies  # noqa: PLC0415
-    from flame_jax.judge import Autorater  # noqa: PLC0415
-    from flame_jax.models import Transformer, init_params  # noqa: PLC0415
-    from flame_jax.training import checkpoints  # noqa: PLC0415
-
-    path = os.path.abspath(checkpoint)
-    candidates = [path, os.path.dirname(path), os.path.dirname(os.path.dirname(path))]
-    model_dir = next((d for d in candidates if os.path.exists(os.path.join(d, "config.gin"))), None)
-    if model_dir is None:
-        raise FileNotFoundError(
-            f"no config.gin in {path} or the two directories above it: give a MODEL_DIR written "
-            "by `flame-jax train` (it writes MODEL_DIR/config.gin), or one of its checkpoints"
-        )
-    ckpt = path if path != model_dir else os.path.join(model_dir, "checkpoints")
-    vocabulary = vocabulary or run_vocabulary(model_dir)  # parses the run's config.gin
+    parse_gin(files, bindings, paths, finalize=False)
     config = model_config_from_gin()
-    chat.set_chat_template(run_chat_template())  # the markup the run trained with
-    if not vocabulary or not os.path.exists(vocabulary):
-        raise FileNotFoundError(
-            f"the vocabulary of {model_dir} ({vocabulary!r}, from its config.gin) is not there: "
-            "pass the SentencePiece model explicitly (--vocabulary)"
-        )
-    vocabularies.set_vocabulary_path(vocabulary)
-    model = Transformer(config)
-    abstract = jax.eval_shape(lambda rng: nn.unbox(init_params(model, rng)), jax.random.key(0))
-    params = checkpoints.restore_params(ckpt, abstract)
-    return Autorater(model, params, **options)
+    try:
+        optimizer = {k: _evaluated(v) for k, v in gin.get_bindings("make_optimizer").items()}
+    except ValueError:
+        optimizer = {}
+    train = {}
+    for key in (
+        "batch_size",
+        "task_feature_lengths",
+        "mesh_shape",
+        "num_microbatches",
+        "dropout_rate",
+        "z_loss",
+    ):
+        try:
+            train[key] = _evaluated(gin.query_parameter(f"train.{key}"))
+        except ValueError:
+            train[key] = None
+    return config, train, optimizer
+
+
+# -- gin entry points of other programs ----------------------------------------------------
 
 
 @gin.configurable(module="flame_jax.recipes")
@@ -101,3 +216,19 @@ def flame_opt_rm_mixture(weights_path: str) -> str:
     from flame_jax.recipes import opt_rm  # noqa: PLC0415
 
     return opt_rm.register_from_weights(weights_path).name
+
+
+@gin.configurable(module="flame_jax.data")
+def t5x_task_vocabulary(path: str | None = None):
+    """For t5x's gins (gin/t5x/): binds the vocabulary of the FLAMe tasks for the thread that
+    builds t5x's datasets (path, or FLAME_VOCAB) and returns the tasks' vocabulary adaptor,
+    which t5x's `verify_matching_vocabs` compares with the model's."""
+    from flame_jax.data import binding, vocabularies  # noqa: PLC0415
+
+    path = path or os.environ.get("FLAME_VOCAB")
+    if not path:
+        raise ValueError("no vocabulary for the FLAMe tasks: set FLAME_VOCAB or bind path")
+    binding.bind_for_this_thread(
+        vocabulary=vocabularies.load(path), data_dir=os.environ.get("FLAME_DATA_DIR")
+    )
+    return vocabularies.TaskVocabulary()

@@ -1,4 +1,5 @@
-"""Shared fixtures: the samples in ../shared/data and a small SentencePiece vocabulary."""
+"""Shared fixtures: the samples in ../shared/data, a small SentencePiece vocabulary and its codec,
+and a briefly trained demo run."""
 
 import os
 
@@ -8,7 +9,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import flame_tasks  # noqa: F401  (registers the collection once for every test)
 
-from flame_jax.data import testing, vocabularies
+from flame_jax.data import testing
+from flame_jax.data.codec import Codec
 
 
 @pytest.fixture(scope="session")
@@ -27,24 +29,25 @@ def _isolated_cache(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def demo_vocab(tmp_path_factory) -> str:
-    """The demo's SentencePiece model, set as the vocabulary of every task."""
+    """The demo's SentencePiece model."""
     from flame_tasks import demo
 
-    path = demo.build_vocabulary(str(tmp_path_factory.mktemp("vocab") / "demo.model"))
-    vocabularies.set_vocabulary_path(path)
-    return path
+    return demo.build_vocabulary(str(tmp_path_factory.mktemp("vocab") / "demo.model"))
+
+
+@pytest.fixture(scope="session")
+def demo_codec(demo_vocab) -> Codec:
+    """The demo vocabulary without a chat template: how the demo tasks are tokenized."""
+    return Codec.load(demo_vocab)
 
 
 @pytest.fixture(scope="session")
 def demo_checkpoint(tmp_path_factory, demo_vocab) -> str:
     """A MODEL_DIR trained for a few steps with gin/runs/demo.gin (a real, if weak, judge)."""
-    import gin
-
-    from flame_jax.training import train
+    from flame_jax import configurables
 
     model_dir = str(tmp_path_factory.mktemp("demo_run"))
-    gin.clear_config()
-    train.main(
+    configurables.train_main(
         [
             "--gin_file=gin/runs/demo.gin",
             f'--gin.MODEL_DIR="{model_dir}"',

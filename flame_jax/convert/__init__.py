@@ -16,7 +16,7 @@ from flame_jax.convert.architectures import (
     hf_config,
     tensor_maps,
 )
-from flame_jax.convert.exporting import flame_to_hf, locate
+from flame_jax.convert.exporting import flame_to_hf
 from flame_jax.convert.importing import ImportResult, hf_to_flame, load_hf_params
 
 __all__ = [
@@ -29,6 +29,5 @@ __all__ = [
     "hf_config",
     "hf_to_flame",
     "load_hf_params",
-    "locate",
     "tensor_maps",
 ]

@@ -18,7 +18,6 @@ the host holds about one group, not the model.
 
 from __future__ import annotations
 
-import dataclasses
 import filecmp
 import json
 import os
@@ -37,41 +36,6 @@ from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import checkpoints
 
 DTYPES = {"bfloat16": "bfloat16", "float32": "float32", "float16": "float16"}
-
-
-@dataclasses.dataclass(frozen=True)
-class Located:
-    """The files of a flame-jax checkpoint path.
-
-    gin_file: the run's config.gin or an import's model.gin; checkpoint: what restore_params
-    reads; run: whether gin_file is a run's config (its vocabulary is train.vocabulary_path);
-    directory: the MODEL_DIR or import folder.
-    """
-
-    gin_file: str
-    checkpoint: str
-    run: bool
-    directory: str
-
-
-def locate(path: str) -> Located:
-    """The gin file describing a checkpoint path: a MODEL_DIR (config.gin), an hf-to-flame
-    output (model.gin), or a checkpoints/ or step directory below either."""
-    path = os.path.abspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"checkpoint path {path} does not exist")
-    candidates = [path]
-    for _ in range(3):
-        candidates.append(os.path.dirname(candidates[-1]))
-    for directory in candidates:
-        for name, run in (("config.gin", True), (importing.GIN_FILE, False)):
-            gin_file = os.path.join(directory, name)
-            if os.path.exists(gin_file):
-                return Located(gin_file, path, run, directory)
-    raise FileNotFoundError(
-        f"no config.gin (a training run) or {importing.GIN_FILE} (an hf-to-flame output) in "
-        f"{path} or the three directories above it: the model config is unknown"
-    )
 
 
 def _groups(abstract: Mapping[str, Any]) -> list[tuple[tuple[str, ...], Any]]:

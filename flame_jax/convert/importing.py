@@ -45,8 +45,9 @@ from flame_jax import partitioning
 from flame_jax.convert import architectures, chat_templates
 from flame_jax.convert.architectures import TensorMap, UnsupportedError
 from flame_jax.convert.safetensors_io import SafetensorsFolder
+from flame_jax.data import chat
 from flame_jax.models import Transformer, TransformerConfig, init_params
-from flame_jax.training import checkpoints
+from flame_jax.training import checkpoints, manifest
 from flame_jax.training.state import TrainState
 
 Progress = Callable[[str], None] | None
@@ -437,6 +438,7 @@ def hf_to_flame(
                 vocabulary=vocabulary is not None,
             )
         )
+    manifest.write(output, manifest.RunManifest(config, vocabulary, chat.resolve(template)))
     _copy_metadata(hf_dir, output)
     if progress:
         progress(f"wrote {ckpt_dir}/0, {gin_file}" + (f", {vocabulary}" if vocabulary else ""))

@@ -33,21 +33,18 @@ and on Dataflow at scale; it is an optional dependency (`pip install 'flame-jax[
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import functools
 import hashlib
 import json
-import logging
 import os
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import seqio
 
-from flame_jax.data import registry, sources, vocabularies
+from flame_jax.data import binding, registry, sources, vocabularies
 from flame_jax.data.readers import is_remote
 
 COMPLETED = "COMPLETED"
@@ -75,12 +72,9 @@ class CacheReport:
 
 def task_names(name: str) -> list[str]:
     """The tasks of a mixture (sub-mixtures flattened), or [name] for a task."""
-    from flame_jax.data import mixtures  # noqa: PLC0415  (mixtures import this module)
-
-    provider = mixtures.get(name)
-    if isinstance(provider, seqio.Mixture):
-        return sorted({task.name for task in provider.tasks})
-    return [provider.name]
+    if name in seqio.MixtureRegistry.names():
+        return sorted({task.name for task in seqio.get_mixture_or_task(name).tasks})
+    return [registry.get_task(name).name]  # an unknown name raises, with suggestions
 
 
 def vocabulary_sha256(path: str) -> str:
@@ -144,9 +138,11 @@ def check_cached(
     cache_dirs: Sequence[str] | None = None,
     *,
     tasks: Sequence[str] | None = None,
+    vocabulary_path: str | None = None,
 ) -> list[str]:
     """The tasks of `name` (a mixture or a task) whose `split` is cached; raises a clear error
-    when none is, or when a cache was tokenized with another vocabulary than the current one.
+    when none is, or when a cache was tokenized with another vocabulary than `vocabulary_path`
+    (the run's; None: not compared).
 
     A task missing from the cache raises FileNotFoundError naming the task and the cache dirs
     searched. Of a mixture, the uncached tasks are left out with a warning (as tasks whose data
@@ -178,7 +174,7 @@ def check_cached(
             f"task {name} is not cached: no {seqio.get_task_dir_from_name(name)}/{COMPLETED} "
             f"in the cache dirs ({where}); {how}"
         )
-    current = _current_vocabulary_sha256()
+    current = vocabulary_sha256(vocabulary_path) if vocabulary_path else None
     for task in cached:
         path = task_cache_dir(task, dirs)
         metadata = cache_metadata(path)
@@ -187,25 +183,16 @@ def check_cached(
             raise ValueError(
                 f"the cache of task {task} at {path} was tokenized with another vocabulary "
                 f"({metadata.get('vocabulary')}, sha256 {made_with[:12]}) than the current one "
-                f"({vocabularies.vocabulary_path()}, sha256 {current[:12]}): rebuild it with "
+                f"({vocabulary_path}, sha256 {current[:12]}): rebuild it with "
                 f"`{_cache_command(task)} --overwrite --vocabulary VOCAB`"
             )
     return cached
 
 
-def _current_vocabulary_sha256() -> str | None:
-    try:
-        return vocabulary_sha256(vocabularies.vocabulary_path())
-    except RuntimeError:  # no vocabulary configured: nothing to compare with
-        return None
-
-
 def _configure_worker(data_dir: str | None, vocabulary_path: str) -> None:
-    """Beam setup_fn: a worker (a Dataflow VM, or this process) resolves the data directory
-    and the vocabulary from these, not from its environment."""
-    if data_dir:
-        sources.set_data_dir(data_dir)
-    vocabularies.set_vocabulary_path(vocabulary_path)
+    """Beam setup_fn: a worker (a Dataflow VM, or a thread of this process) builds the tasks'
+    datasets with these, not with anything from its environment."""
+    binding.bind_for_this_thread(vocabulary=vocabularies.load(vocabulary_path), data_dir=data_dir)
 
 
 def _present_splits(
@@ -333,8 +320,8 @@ def cache_tasks(
     output_cache_dir: str,
     *,
     splits: Sequence[str] | None = None,
+    vocabulary_path: str,
     data_dir: str | None = None,
-    vocabulary_path: str | None = None,
     pipeline_options: Sequence[str] = ("--runner=DirectRunner",),
     min_shards: int = DEFAULT_MIN_SHARDS,
     overwrite: bool = False,
@@ -349,9 +336,8 @@ def cache_tasks(
       splits: the splits to cache (default: every split of each task). A task split whose
         files are missing from the data directory is skipped with a message, as a mixture
         leaves out such tasks.
-      data_dir: the raw data directory (default: --data_dir / FLAME_DATA_DIR).
-      vocabulary_path: the SentencePiece model to tokenize with (default: the configured one;
-        it becomes this process's vocabulary).
+      vocabulary_path: the SentencePiece model to tokenize with (the run's vocabulary).
+      data_dir: the raw data directory (None: only generated tasks can be cached).
       pipeline_options: Beam's command-line options (--runner, --project, --temp_location...).
       min_shards: at least this many TFRecord files per split (seqio's default: 64).
       overwrite: rebuild a task already cached in `output_cache_dir` (default: skip it).
@@ -371,14 +357,11 @@ def cache_tasks(
     import tensorflow as tf  # noqa: PLC0415
 
     # Local paths are made absolute: the workers may run elsewhere.
-    root = data_dir or sources.data_dir_or_none()
-    root = root if not root or is_remote(root) else os.path.abspath(root)
-    vocabulary_path = vocabulary_path or vocabularies.vocabulary_path()
-    if not is_remote(vocabulary_path):
-        vocabulary_path = os.path.abspath(vocabulary_path)
+    root = sources.absolute_path(data_dir) if data_dir else None
+    vocabulary_path = sources.absolute_path(vocabulary_path)
+    vocabulary = vocabularies.load(vocabulary_path)
     if not is_remote(output_cache_dir):
         output_cache_dir = os.path.abspath(output_cache_dir)
-    vocabularies.set_vocabulary_path(vocabulary_path)
 
     plan, skipped = _plan(names, output_cache_dir, splits, root, overwrite)
     if not plan:
@@ -391,7 +374,10 @@ def cache_tasks(
     )
     digest = vocabulary_sha256(vocabulary_path)
     options = beam.options.pipeline_options.PipelineOptions(list(pipeline_options))
-    with sources.using_data_dir(root), beam.Pipeline(options=options) as pipeline:
+    with (
+        binding.bound(vocabulary=vocabulary, data_dir=root),
+        beam.Pipeline(options=options) as pipeline,
+    ):
         tf.io.gfile.makedirs(output_cache_dir)
         for task, out, task_splits in plan:
             print(f"  {task.name}: splits {', '.join(task_splits)} -> {out}", flush=True)
@@ -401,7 +387,7 @@ def cache_tasks(
                 out,
                 task_splits,
                 setup=functools.partial(_configure_worker, root, vocabulary_path),
-                stats_vocabulary=seqio.SentencePieceVocabulary(vocabulary_path),
+                stats_vocabulary=vocabulary,
                 min_shards=min_shards,
                 preprocessors_seed=preprocessors_seed,
                 modules_to_import=modules_to_import,
@@ -433,7 +419,10 @@ def use_cache_dirs(cache_dirs: Sequence[str]) -> None:
 
 
 def reading_options(
-    use_cached: bool, cache_dirs: Sequence[str], reads: Sequence[tuple[str | None, str]]
+    use_cached: bool,
+    cache_dirs: Sequence[str],
+    reads: Sequence[tuple[str | None, str]],
+    vocabulary_path: str,
 ) -> dict[str, bool]:
     """get_dataset's options for a run that reads `reads` ((mixture or task, split) pairs; a
     pair without a name is ignored): adds `cache_dirs`, and with `use_cached` checks now that
@@ -443,71 +432,5 @@ def reading_options(
         return {}  # opt-in: the option is only passed when set
     for name, split in reads:
         if name:
-            check_cached(name, split)
+            check_cached(name, split, vocabulary_path=vocabulary_path)
     return {"use_cached": True}
-
-
-# -- flame-jax data cache -----------------------------------------------------------------
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`flame-jax data cache`: options it does not know go to Beam as pipeline options."""
-    parser = argparse.ArgumentParser(
-        prog="flame-jax data cache",
-        description="Cache a task or a mixture's tasks with seqio's Apache Beam job.",
-        epilog="Other options go to Beam, e.g. --project P --region R --temp_location gs://B/tmp "
-        "--setup_file ./setup.py --num_workers N for --runner DataflowRunner.",
-    )
-    parser.add_argument("--mixture_or_task", required=True)
-    parser.add_argument("--output_cache_dir", required=True, help="local directory or gs://")
-    parser.add_argument("--data_dir", default=None, help="default: $FLAME_DATA_DIR")
-    parser.add_argument("--vocabulary", default=None, help="SentencePiece model; $FLAME_VOCAB")
-    parser.add_argument("--splits", nargs="*", default=None, help="default: every split")
-    parser.add_argument("--runner", default="DirectRunner", help="DirectRunner, DataflowRunner")
-    parser.add_argument("--min_shards", type=int, default=DEFAULT_MIN_SHARDS)
-    parser.add_argument("--overwrite", action="store_true", help="rebuild cached tasks")
-    parser.add_argument(
-        "--module_import",
-        action="append",
-        default=None,
-        help=f"module registering the tasks (repeatable; default {TASK_MODULE})",
-    )
-    args, beam_options = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
-    import importlib  # noqa: PLC0415
-
-    modules = args.module_import or [TASK_MODULE]
-    for module in modules:
-        importlib.import_module(module)
-    logging.getLogger("apache_beam").setLevel(logging.WARNING)
-    try:
-        report = cache_tasks(
-            args.mixture_or_task,
-            args.output_cache_dir,
-            splits=args.splits,
-            data_dir=args.data_dir,
-            vocabulary_path=args.vocabulary,
-            pipeline_options=[f"--runner={args.runner}", *beam_options],
-            min_shards=args.min_shards,
-            overwrite=args.overwrite,
-            modules_to_import=modules,
-        )
-    except (KeyError, ValueError, RuntimeError, FileNotFoundError) as e:
-        message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-        print(f"flame-jax: error: {message}", file=sys.stderr)
-        return 2
-    for split in report.cached:
-        tokens = ", ".join(f"{k} {v:,}" for k, v in sorted(split.tokens.items()))
-        print(f"{split.task} {split.split}: {split.examples:,} examples ({tokens})")
-    for task, why in report.skipped.items():
-        print(f"{task}: not cached: {why}")
-    print(
-        f"cached {len({s.task for s in report.cached})} task(s), {len(report.cached)} split(s) in "
-        f"{report.seconds:.1f}s into {report.output_cache_dir}; train on it with "
-        "--gin.USE_CACHED_TASKS=True "
-        f"--seqio_additional_cache_dirs={report.output_cache_dir}"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

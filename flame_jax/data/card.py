@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from flame_jax.data import registry
+from flame_jax.data import binding, registry
 from flame_jax.data.mixtures import FLAME_CAP
-from flame_jax.data.sources import Generated, Source, using_data_dir
+from flame_jax.data.sources import Generated, Source
 from flame_jax.format import Capability, TaskType
 
 _NON_COMMERCIAL = re.compile(r"\bNC\b|non-?commercial", re.IGNORECASE)
@@ -77,7 +77,7 @@ def card(
     progress: bool = False,
 ) -> str:
     """The collection card in Markdown (counts for `data_dir` when given)."""
-    with using_data_dir(data_dir):
+    with binding.bound(data_dir=data_dir):  # the mixtures' rates count this data dir
         return _card(
             data_dir,
             table,

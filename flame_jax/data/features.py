@@ -9,9 +9,10 @@ Examples longer than the task feature lengths are dropped, never truncated (a tr
 EVALUATION would teach the judge a wrong answer format), and every drop is counted in
 `DROPPED` and logged with its task and lengths.
 
-With a chat template set (flame_jax.data.chat), the tokenized inputs are wrapped in its
-markup before packing (`ChatTemplateFeatureConverter`); the tasks then drop examples against
-an inputs length shortened by the markup, so the wrapped example still fits its row.
+The codec (flame_jax.data.codec) says how text becomes tokens: the tasks tokenize with its
+vocabulary, and with a chat template the tokenized inputs are wrapped in its markup before
+packing (`ChatTemplateFeatureConverter`); the tasks then drop examples against an inputs length
+shortened by the markup, so the wrapped example still fits its row.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from collections import Counter
 import seqio
 import tensorflow as tf
 
-from flame_jax.data import chat, sources
+from flame_jax.data import binding
+from flame_jax.data.codec import Codec
 
 DROPPED: Counter = Counter()
 _LOG_EVERY = 1000
@@ -109,6 +111,7 @@ def drop_overlength(
 def get_dataset(
     name: str,
     *,
+    codec: Codec,
     split: str = "train",
     sequence_length: int = 2048,
     targets_length: int = 512,
@@ -124,19 +127,20 @@ def get_dataset(
     """Model features of a mixture or task: decoder_{target,input}_tokens, loss weights,
     segment ids, positions and causal-attention masks, packed and batched.
 
-    `shard_info` gives each host its own shard (multi-host input); `seed` fixes the order.
-    The data directory is resolved now and baked into the dataset. `use_cached` reads the
-    tasks from their offline cache (data/cache.py) instead.
+    `codec` tokenizes (and wraps the inputs in its chat template); `data_dir` holds the raw
+    data (None: only generated tasks and cached ones can be read). Both are baked into the
+    dataset when it is built. `shard_info` gives each host its own shard (multi-host input);
+    `seed` fixes the order. `use_cached` reads the tasks from their offline cache
+    (data/cache.py) instead.
     """
     lengths = task_feature_lengths(sequence_length, targets_length)
     converter = seqio.PrefixLMFeatureConverter(pack=pack, loss_on_targets_only=True)
-    template = chat.current()
-    if template is not None:
-        converter = ChatTemplateFeatureConverter(template, pack=pack, loss_on_targets_only=True)
-        lengths["inputs"] -= chat.overhead(template)
+    if codec.chat_template is not None:
+        converter = ChatTemplateFeatureConverter(codec, pack=pack, loss_on_targets_only=True)
+        lengths["inputs"] -= codec.overhead()
         if lengths["inputs"] < 1:
             raise ValueError(f"the chat template's markup leaves no room for inputs: {lengths}")
-    with sources.using_data_dir(data_dir):
+    with binding.bound(vocabulary=codec.vocabulary, data_dir=data_dir):
         return seqio.get_dataset(
             name,
             task_feature_lengths=lengths,
@@ -157,17 +161,17 @@ class ChatTemplateFeatureConverter(seqio.PrefixLMFeatureConverter):
 
     Called with the task's (shortened) lengths; the inputs grow by the markup, and the
     conversion uses the lengths plus the markup, so a row keeps its configured length.
-    The wrapping is chat.wrap_tensor, the twin of the judge's chat.wrap_ids.
+    The wrapping is Codec.wrap_tensor, the twin of the judge's Codec.wrap_ids.
     """
 
-    def __init__(self, template: chat.ChatTemplate, **kwargs):
+    def __init__(self, codec: Codec, **kwargs):
         super().__init__(**kwargs)
-        self.template = template
+        self.codec = codec
 
     def __call__(self, ds: tf.data.Dataset, task_feature_lengths) -> tf.data.Dataset:
         def wrap(example):
-            return {**example, "inputs": chat.wrap_tensor(example["inputs"], self.template)}
+            return {**example, "inputs": self.codec.wrap_tensor(example["inputs"])}
 
         lengths = dict(task_feature_lengths)
-        lengths["inputs"] += chat.overhead(self.template)
+        lengths["inputs"] += self.codec.overhead()
         return super().__call__(ds.map(wrap, num_parallel_calls=tf.data.AUTOTUNE), lengths)

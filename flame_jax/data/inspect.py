@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import seqio
 
-from flame_jax.data import mixtures, registry, sources
+from flame_jax.data import binding, mixtures, registry
 
 COLUMNS = (
     "task",
@@ -50,8 +50,8 @@ def describe(
     data_dir: str | None = None,
 ) -> pd.DataFrame:
     """One row per task of a mixture (or one row for a task): counts, rate, share, epochs."""
-    with sources.using_data_dir(data_dir):
-        frame = _describe(name, split)
+    with binding.bound(data_dir=data_dir):  # the mixture's rates count this data dir
+        frame = _describe(name, split, data_dir)
     if steps is not None and batch_size is not None:
         seen = frame["share"] * steps * batch_size
         frame["epochs"] = np.where(
@@ -62,13 +62,13 @@ def describe(
     return frame.sort_values(["share", "task"], ascending=[False, True]).reset_index(drop=True)
 
 
-def _describe(name: str, split: str) -> pd.DataFrame:
+def _describe(name: str, split: str, data_dir: str | None) -> pd.DataFrame:
     tasks, mixture = _members(name)
     rows = []
     for task in tasks:
         flame = registry.get_task(task.name)
         has_split = split in flame.splits
-        counts = registry.count(flame, split) if has_split else None
+        counts = registry.count(flame, split, data_dir) if has_split else None
         rate = mixture.get_rate(task) if mixture is not None else 1.0
         rows.append(
             {
@@ -93,12 +93,7 @@ def show(
     name: str, *, n: int = 3, split: str = "train", seed: int = 0, data_dir: str | None = None
 ) -> pd.DataFrame:
     """`n` rendered examples, tasks drawn by their mixture shares with a seeded generator."""
-    with sources.using_data_dir(data_dir):
-        return _show(name, n, split, seed)
-
-
-def _show(name: str, n: int, split: str, seed: int) -> pd.DataFrame:
-    frame = describe(name, split=split)
+    frame = describe(name, split=split, data_dir=data_dir)
     frame = frame[frame["share"] > 0]
     if frame.empty:
         raise ValueError(f"{name}: no task has data in split {split!r}")
@@ -107,10 +102,10 @@ def _show(name: str, n: int, split: str, seed: int) -> pd.DataFrame:
     rows = []
     for task in rng.choice(frame["task"].to_numpy(), size=n, p=frame["share"].to_numpy()):
         if task not in streams:
-            streams[task] = registry.get_task(task).records(split)
+            streams[task] = registry.get_task(task).records(split, data_dir)
         record = next(streams[task], None)
         if record is None:  # a task with fewer examples than draws starts over
-            streams[task] = registry.get_task(task).records(split)
+            streams[task] = registry.get_task(task).records(split, data_dir)
             record = next(streams[task])
         rows.append({"task": task, "inputs": record.inputs, "targets": record.targets})
     return pd.DataFrame(rows, columns=["task", "inputs", "targets"])

@@ -2,7 +2,8 @@
 
 - `example_proportional(maximum)`: a task's rate is its number of training examples, capped
   at `maximum` (FLAMe: 2**16), so small tasks are not drowned and large ones are capped.
-  Counts are read once per data directory and cached (registry.count), not at registration.
+  Counts are read once per data directory (the one bound while the dataset is built,
+  flame_jax.data.binding) and cached (registry.count), not at registration.
 - A mixture never takes an evaluation-only task: `register_mixture` refuses it.
 - Tasks whose data is missing from the data directory are left out of the dataset with a
   warning that names them and the share they would have had (never a silent change).
@@ -13,43 +14,41 @@
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 
 import seqio
 
-from flame_jax.data import cache, registry
+from flame_jax.data import binding, cache, registry, vocabularies
 
 FLAME_CAP = 2**16
 Rate = float | Callable[[seqio.Task], float]
 
-# Set while a mixture's rates are computed for a dataset read from the offline cache.
-_READING_CACHE: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "reading_cache", default=False
-)
 
-
-def num_examples(task: str, split: str) -> int:
-    """Examples of a task split: from the cache's statistics while a mixture is read from the
-    offline cache (the data directory may be absent there), else counted in the data directory."""
-    if _READING_CACHE.get():
-        return cache.num_cached_examples(task, split)
-    return registry.count(registry.get_task(task), split).num_examples
-
-
-def example_proportional(
-    maximum: int = FLAME_CAP, split: str = "train"
-) -> Callable[[seqio.Task], float]:
+class ExampleProportional:
     """Rate = min(number of examples in `split`, maximum); 0 when the data is missing."""
 
-    def rate(task: seqio.Task) -> float:
-        return float(min(num_examples(task.name, split), maximum))
+    def __init__(self, maximum: int = FLAME_CAP, split: str = "train"):
+        self.maximum, self.split = maximum, split
+        self.__name__ = f"example_proportional_{maximum}"
 
-    rate.__name__ = f"example_proportional_{maximum}"
-    rate.maximum = maximum  # type: ignore[attr-defined]  (bounds a missing task's share)
-    return rate
+    def __call__(self, task: seqio.Task) -> float:
+        """The rate in the data directory bound while the dataset is built, or from the
+        cache's statistics when the tasks are read from the offline cache (the data directory
+        may be absent there)."""
+        bound = binding.current()
+        if bound.use_cached:
+            examples = cache.num_cached_examples(task.name, self.split)
+        else:
+            examples = registry.count(registry.get_task(task.name), self.split, bound.data_dir)
+            examples = examples.num_examples
+        return float(min(examples, self.maximum))
+
+
+def example_proportional(maximum: int = FLAME_CAP, split: str = "train") -> ExampleProportional:
+    """Rate = min(number of examples in `split`, maximum); 0 when the data is missing."""
+    return ExampleProportional(maximum, split)
 
 
 class FlameMixture(seqio.Mixture):
@@ -59,22 +58,30 @@ class FlameMixture(seqio.Mixture):
         self, sequence_length=None, split: str = "train", use_cached: bool = False, **kwargs
     ):
         tasks = [task for task in self.tasks if split in task.splits]
+        root = binding.current().data_dir
         if use_cached:  # a clear error when nothing is cached, or with another vocabulary
-            cached = set(cache.check_cached(self.name, split, tasks=[t.name for t in tasks]))
+            bound = binding.current().vocabulary
+            cached = set(
+                cache.check_cached(
+                    self.name,
+                    split,
+                    tasks=[t.name for t in tasks],
+                    vocabulary_path=vocabularies.path_of(bound) if bound is not None else None,
+                )
+            )
         present, missing = [], []
         for task in tasks:
             if use_cached:
                 has_data = task.name in cached
             else:
-                has_data = registry.count(registry.get_task(task.name), split).present
+                has_data = registry.count(registry.get_task(task.name), split, root).present
             (present if has_data else missing).append(task)
         where = (
             f"cache is missing (cache dirs: {', '.join(seqio.get_global_cache_dirs()) or 'none'})"
             if use_cached
             else "data is missing"
         )
-        reading_cache = _READING_CACHE.set(use_cached)  # rates and shares from the cache
-        try:
+        with binding.bound(use_cached=use_cached):  # rates and shares from the cache's stats
             rated = [(task, self.get_rate(task)) for task in present]
             if missing:
                 sources = sorted({registry.get_task(t.name).source.name for t in missing})
@@ -87,8 +94,6 @@ class FlameMixture(seqio.Mixture):
                     where,
                     "; ".join(self.describe_missing(missing, sum(r for _, r in rated))),
                 )
-        finally:
-            _READING_CACHE.reset(reading_cache)
         rated = [(task, rate) for task, rate in rated if rate > 0]
         if not rated:
             hint = (

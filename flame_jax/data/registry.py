@@ -33,9 +33,9 @@ from typing import Any
 
 import seqio
 
-from flame_jax.data import features, metrics, vocabularies
+from flame_jax.data import binding, features, metrics, vocabularies
 from flame_jax.data.readers import DataError, Row, Skip, SkipRow
-from flame_jax.data.sources import Generated, Source, data_dir, data_dir_or_none
+from flame_jax.data.sources import Generated, Source
 from flame_jax.format import Capability, Generation, Label, Pair, Rating, Record, TaskType, Template
 
 Item = Pair | Rating | Label | Generation
@@ -117,7 +117,6 @@ class FlameTask:
         """The rendered records of a split, in file order; skipped rows are counted in `skipped`."""
         missing = self.missing_files(split, root)
         if missing:
-            root = root or data_dir()
             raise DataError(
                 f"task {self.name}, split {split}: missing "
                 + ", ".join(self.source.path(f, root) for f in missing)
@@ -171,7 +170,7 @@ def _dataset_fn(task: FlameTask, split: str, shuffle_files: bool, seed: int | No
     import tensorflow as tf  # noqa: PLC0415
 
     del shuffle_files, seed  # files are read in order; seqio shuffles examples with its seed
-    root = data_dir_or_none()  # fixed when the dataset is built
+    root = binding.current().data_dir  # fixed when the dataset is built
 
     def generate():
         for record in task.records(split, root):
@@ -183,11 +182,14 @@ def _dataset_fn(task: FlameTask, split: str, shuffle_files: bool, seed: int | No
     )
 
 
+_TASK_VOCABULARY = vocabularies.TaskVocabulary()  # the vocabulary bound at build time
+
+
 def output_features() -> dict[str, seqio.Feature]:
     """Inputs carry no EOS (the targets follow them directly); targets end with EOS."""
     return {
-        "inputs": seqio.Feature(vocabularies.VOCABULARY, add_eos=False),
-        "targets": seqio.Feature(vocabularies.VOCABULARY, add_eos=True),
+        "inputs": seqio.Feature(_TASK_VOCABULARY, add_eos=False),
+        "targets": seqio.Feature(_TASK_VOCABULARY, add_eos=True),
     }
 
 
@@ -282,10 +284,9 @@ def count(task: FlameTask, split: str, root: str | None = None) -> Counts:
     """Examples and skipped rows of a split, read once per data directory and cached.
 
     The cache key includes the files' sizes and modification times and the task version,
-    so a changed file or conversion is counted again. Missing files give zero examples and
-    are listed in `Counts.missing`.
+    so a changed file or conversion is counted again. Missing files (or no data directory
+    for a task that reads files) give zero examples and are listed in `Counts.missing`.
     """
-    root = root or data_dir_or_none()
     missing = (
         task.missing_files(split, root) if root or _generated(task) else list(task.files(split))
     )

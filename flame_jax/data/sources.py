@@ -6,15 +6,15 @@ source, with the source's files under their upstream names:
     DATA_DIR/hh_rlhf/harmless-base/train.jsonl.gz
     DATA_DIR/begin/wow/begin_dev_wow.tsv
 
-The data directory comes from `set_data_dir()` (the CLI's --data_dir) or the FLAME_DATA_DIR
-environment variable. `download()` fetches a source's files from its home (the HF hub, a
-GitHub repository, a plain URL or one URL per file, members of a zip or tar archive such as a
-GitHub release); gated and manual sources say what the user must do.
+The data directory is an argument of whatever reads data (`root`, `data_dir`): the CLI takes
+it from --data_dir or the FLAME_DATA_DIR environment variable, gin runs from `train.data_dir`.
+`download()` fetches a source's files from its home (the HF hub, a GitHub repository, a plain
+URL or one URL per file, members of a zip or tar archive such as a GitHub release); gated and
+manual sources say what the user must do.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import shutil
@@ -29,44 +29,14 @@ from typing import Any
 
 from flame_jax.data.readers import Row, exists, is_remote, read_rows
 
-_data_dir: str | None = None
+
+class NoDataDir(ValueError):
+    """A source's files were asked for without a data directory."""
 
 
-def set_data_dir(path: str | None) -> None:
-    """Sets the data directory for this process (overrides FLAME_DATA_DIR)."""
-    global _data_dir
-    _data_dir = path
-
-
-def data_dir() -> str:
-    """The current data directory; raises a clear error when none is configured."""
-    path = _data_dir or os.environ.get("FLAME_DATA_DIR")
-    if not path:
-        raise RuntimeError(
-            "No data directory: pass --data_dir or set FLAME_DATA_DIR "
-            "(e.g. FLAME_DATA_DIR=../shared/data for the samples next to the repository)."
-        )
+def absolute_path(path: str) -> str:
+    """A path as given when remote (gs://...), else made absolute (workers may run elsewhere)."""
     return path if is_remote(path) else os.path.abspath(path)
-
-
-@contextlib.contextmanager
-def using_data_dir(path: str | None):
-    """Temporarily sets the data directory (no change when `path` is None)."""
-    global _data_dir
-    previous = _data_dir
-    if path is not None:
-        _data_dir = path
-    try:
-        yield
-    finally:
-        _data_dir = previous
-
-
-def data_dir_or_none() -> str | None:
-    try:
-        return data_dir()
-    except RuntimeError:
-        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -220,7 +190,11 @@ class Source:
     notes: str = ""
 
     def path(self, file: str, root: str | None = None) -> str:
-        root = root or data_dir()
+        if not root:
+            raise NoDataDir(
+                f"source {self.name}: no data directory given for {file} (pass --data_dir or set "
+                "FLAME_DATA_DIR, e.g. FLAME_DATA_DIR=../shared/data for the samples)"
+            )
         return f"{root.rstrip('/')}/{self.name}/{file}"
 
     def has(self, file: str, root: str | None = None) -> bool:

@@ -1,9 +1,11 @@
-"""The vocabulary every FLAMe task tokenizes with, and small SentencePiece models built offline.
+"""Vocabularies: loading one from its file, the adaptor the registered tasks hold, and small
+SentencePiece models built offline.
 
-All tasks share one `ConfiguredVocabulary`: a seqio SentencePiece vocabulary whose model file
-is read when it is first used, from `set_vocabulary_path()` (gin/CLI) or the FLAME_VOCAB
-environment variable. Real runs point it at the base model's tokenizer (e.g. Gemma's
-tokenizer.model); tests and the demo build a small model with `train_sentencepiece`.
+A run's vocabulary is a value (`flame_jax.data.Codec` carries it with the chat template):
+`load(path)` reads the base model's tokenizer (e.g. Gemma's tokenizer.model). The FLAMe tasks
+are registered with seqio once, before any vocabulary is known, so their output features hold a
+`TaskVocabulary`: an adaptor that delegates to the vocabulary bound while a dataset is built
+(flame_jax.data.binding). Tests and the demo build a small model with `train_sentencepiece`.
 """
 
 from __future__ import annotations
@@ -13,51 +15,86 @@ from collections.abc import Iterable
 
 import seqio
 
-_vocabulary_path: str | None = None
+from flame_jax.data import binding
 
 
-def set_vocabulary_path(path: str | None) -> None:
-    """Sets the SentencePiece model every task uses (overrides FLAME_VOCAB)."""
-    global _vocabulary_path
-    _vocabulary_path = path
+def load(path: str) -> seqio.Vocabulary:
+    """The vocabulary in `path` (a SentencePiece .model file, local or gs://)."""
+    from flame_jax.data.readers import exists  # noqa: PLC0415
 
-
-def vocabulary_path() -> str:
-    path = _vocabulary_path or os.environ.get("FLAME_VOCAB")
     if not path:
-        raise RuntimeError(
-            "No vocabulary: set FLAME_VOCAB (or set_vocabulary_path / --vocab) to a "
-            "SentencePiece model, e.g. the base model's tokenizer.model; "
-            "flame_jax.data.vocabularies.train_sentencepiece builds a small one offline."
-        )
+        raise ValueError("no vocabulary: give the base's SentencePiece model (tokenizer.model)")
+    if not exists(path):
+        raise FileNotFoundError(f"vocabulary {path} does not exist")
+    return seqio.SentencePieceVocabulary(path)
+
+
+def path_of(vocabulary: seqio.Vocabulary) -> str:
+    """The file a vocabulary was loaded from (what a run records)."""
+    path = getattr(vocabulary, "sentencepiece_model_file", None)
+    if not path:
+        raise ValueError(f"{type(vocabulary).__name__} does not say which file it was read from")
     return path
 
 
-class ConfiguredVocabulary(seqio.SentencePieceVocabulary):
-    """A SentencePiece vocabulary whose model file is resolved at first use, not at import."""
+class TaskVocabulary(seqio.Vocabulary):
+    """The vocabulary of the registered FLAMe tasks: the one bound while a dataset is built.
+
+    Every instance is equal to every other (t5x's `verify_matching_vocabs` compares a model gin's
+    vocabulary with the tasks'); outside a binding any use raises, naming what to bind.
+    """
 
     def __init__(self):
-        super().__init__(sentencepiece_model_file="")
+        super().__init__(extra_ids=0)
 
-    def _model_context(self):
-        path = vocabulary_path()
-        if path != self._sentencepiece_model_file:
-            self._sentencepiece_model_file = path
-            self._model = None
-        return super()._model_context()
+    @staticmethod
+    def bound() -> seqio.Vocabulary:
+        vocabulary = binding.current().vocabulary
+        if vocabulary is None:
+            raise RuntimeError(
+                "no vocabulary is bound: build FLAMe datasets through "
+                "flame_jax.data.features.get_dataset(codec=...) or inside "
+                "flame_jax.data.binding.bound(vocabulary=...)"
+            )
+        return vocabulary
 
     @property
-    def sentencepiece_model_file(self) -> str:
-        return vocabulary_path()
+    def eos_id(self) -> int | None:
+        return self.bound().eos_id
+
+    @property
+    def unk_id(self) -> int | None:
+        return self.bound().unk_id
+
+    @property
+    def pad_id(self) -> int:
+        return self.bound().pad_id
+
+    @property
+    def _base_vocab_size(self) -> int:
+        return self.bound().vocab_size
+
+    @property
+    def vocab_size(self) -> int:
+        return self.bound().vocab_size
+
+    def _encode(self, s):
+        return self.bound().encode(s)
+
+    def _decode(self, ids):
+        return self.bound().decode(ids)
+
+    def _encode_tf(self, s):
+        return self.bound().encode_tf(s)
+
+    def _decode_tf(self, ids):
+        return self.bound().decode_tf(ids)
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, ConfiguredVocabulary)
+        return isinstance(other, TaskVocabulary)
 
     def __hash__(self) -> int:
-        return hash(ConfiguredVocabulary)
-
-
-VOCABULARY = ConfiguredVocabulary()
+        return hash(TaskVocabulary)
 
 
 def train_sentencepiece(texts: Iterable[str], path: str, *, vocab_size: int = 2000) -> str:

@@ -16,6 +16,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flame_jax.files import write_atomically
+
 
 @dataclasses.dataclass
 class BenchmarkResult:
@@ -60,15 +62,6 @@ def _cell(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return f"{100 * value:.1f}"
-
-
-def write_atomically(path: str, data: str | bytes) -> None:
-    """Writes a temporary file and renames it, so a reader never sees half a file."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data.encode() if isinstance(data, str) else data)
-    os.replace(tmp, path)
 
 
 def write_jsonl(path: str, rows: Sequence[Mapping[str, Any]]) -> None:

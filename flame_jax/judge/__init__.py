@@ -8,6 +8,7 @@ from flame_jax.judge.generation import (
     parse_failure_rate,
     parse_generated,
 )
+from flame_jax.judge.loading import load_autorater
 from flame_jax.judge.scoring import (
     PairwiseVerdict,
     encode_example,
@@ -33,6 +34,7 @@ __all__ = [
     "features_from_tokens",
     "generate_evaluations",
     "generated_verdict",
+    "load_autorater",
     "option_probabilities",
     "option_targets",
     "pairwise_both_orders",

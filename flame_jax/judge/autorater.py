@@ -1,6 +1,6 @@
 """The Autorater: a trained judge behind one object, in score or generate mode.
 
-    rater = Autorater(model, params)                      # or configurables.load_autorater(C)
+    rater = Autorater(model, params, codec)               # or judge.load_autorater(MODEL_DIR)
     rater.pairwise(prompt, response_a, response_b)        # both orders, order-averaged
     rater.pointwise(prompt, response, criteria=..., scale=("1", "2", "3", "4", "5"))
     rater.classify({"document": d, "claim": c}, question="Is the claim supported?",
@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from flame_jax.data.codec import Codec
 from flame_jax.format import (
     Classification,
     Label,
@@ -132,11 +133,13 @@ class Progress:
 
 
 class Autorater:
-    """A judge model with its parameters (the vocabulary is the configured one).
+    """A judge: a model, its parameters and its codec (vocabulary and chat template).
 
     Args:
       model: the Transformer.
       params: its parameters.
+      codec: how its text becomes tokens (flame_jax.data.codec.Codec), the one it was trained
+        with; two Autoraters with different codecs judge side by side in one process.
       mode: "score" or "generate".
       batch_size: records per forward pass (pairwise: pairs, both orders in one pass).
       max_length: longest inputs + targets (score) or inputs + max_new_tokens (generate);
@@ -149,6 +152,7 @@ class Autorater:
         self,
         model: Transformer,
         params: Any,
+        codec: Codec,
         *,
         mode: str = "score",
         batch_size: int = 16,
@@ -158,7 +162,7 @@ class Autorater:
     ):
         if mode not in MODES:
             raise ValueError(f"mode {mode!r} is not one of {MODES}")
-        self.model, self.params, self.mode = model, params, mode
+        self.model, self.params, self.codec, self.mode = model, params, codec, mode
         self.batch_size, self.max_length = batch_size, max_length
         self.max_new_tokens = max_new_tokens
         self.progress = progress
@@ -203,6 +207,7 @@ class Autorater:
             return scoring.option_probabilities(
                 self.model,
                 self.params,
+                self.codec,
                 chunk,
                 batch_size=self.batch_size,
                 max_length=self.max_length,
@@ -222,6 +227,7 @@ class Autorater:
             return generation.generate_evaluations(
                 self.model,
                 self.params,
+                self.codec,
                 chunk,
                 max_new_tokens=self.max_new_tokens,
                 batch_size=self.batch_size,
@@ -243,6 +249,7 @@ class Autorater:
                 return scoring.pairwise_both_orders(
                     self.model,
                     self.params,
+                    self.codec,
                     chunk,
                     batch_size=self.batch_size,
                     max_length=self.max_length,

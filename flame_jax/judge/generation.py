@@ -22,7 +22,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from flame_jax.data import chat, vocabularies
+from flame_jax.data.codec import Codec
 from flame_jax.format import ParseError, Record, parse_evaluation
 from flame_jax.judge.scoring import bucket_length
 from flame_jax.models import Transformer, generate
@@ -77,6 +77,7 @@ def parse_failure_rate(evaluations: Sequence[GeneratedEvaluation]) -> float:
 def generate_evaluations(
     model: Transformer,
     params: Any,
+    codec: Codec,
     records: Sequence[Record],
     *,
     max_new_tokens: int = 64,
@@ -97,11 +98,10 @@ def generate_evaluations(
         raise ValueError(f"batch_size {batch_size} must be >= 1")
     if temperature > 0 and rng is None:
         raise ValueError("sampling (temperature > 0) needs an explicit rng key")
-    vocabulary = vocabularies.VOCABULARY
-    eos_id = vocabulary.eos_id
+    eos_id = codec.eos_id
     prompts = []
     for index, record in enumerate(records):
-        input_ids = chat.wrap_ids(list(vocabulary.encode(record.inputs)))  # as in training
+        input_ids = codec.encode_inputs(record.inputs)  # as in training
         if len(input_ids) + max_new_tokens > max_length:
             raise ValueError(
                 f"record {index} has {len(input_ids)} input tokens + max_new_tokens "
@@ -132,7 +132,7 @@ def generate_evaluations(
         for row, record in enumerate(records[start : start + batch_size]):
             ids = out_tokens[row, : out_lengths[row]].tolist()
             finished = bool(ids) and ids[-1] == eos_id
-            text = vocabulary.decode(ids[:-1] if finished else ids)
+            text = codec.decode(ids[:-1] if finished else ids)
             results.append(
                 GeneratedEvaluation(
                     text=text,

@@ -36,7 +36,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from flame_jax.data import chat, vocabularies
+from flame_jax.data.codec import Codec
 from flame_jax.format import Record, TaskType
 from flame_jax.format.record import EVALUATION_HEADER
 from flame_jax.models import Transformer, score
@@ -55,20 +55,16 @@ TokenPair = tuple[Sequence[int], Sequence[int]]
 # --- Features -------------------------------------------------------------------------------
 
 
-def encode_example(inputs: str, targets: str, *, eos: bool = True) -> tuple[list[int], list[int]]:
+def encode_example(
+    codec: Codec, inputs: str, targets: str, *, eos: bool = True
+) -> tuple[list[int], list[int]]:
     """Token ids of one example as seqio's tokenize + append_eos_after_trim make them.
 
     Inputs and targets are tokenized separately (each gets its own SentencePiece word start),
     inputs without EOS, targets with EOS unless `eos` is False (a prefix of a target). The
-    inputs are wrapped in the chat template in force, as the training features are
-    (flame_jax.data.chat).
+    inputs are wrapped in the codec's chat template, as the training features are.
     """
-    vocabulary = vocabularies.VOCABULARY
-    input_ids = chat.wrap_ids(list(vocabulary.encode(inputs)))
-    target_ids = list(vocabulary.encode(targets))
-    if eos:
-        target_ids.append(vocabulary.eos_id)
-    return input_ids, target_ids
+    return codec.encode_inputs(inputs), codec.encode_targets(targets, eos=eos)
 
 
 def bucket_length(length: int, max_length: int, multiple: int = LENGTH_MULTIPLE) -> int:
@@ -129,6 +125,7 @@ def features_from_tokens(
 
 
 def prefix_lm_features(
+    codec: Codec,
     examples: Sequence[tuple[str, str]],
     *,
     eos: bool | Sequence[bool] = True,
@@ -149,7 +146,7 @@ def prefix_lm_features(
     if len(flags) != len(examples):
         raise ValueError(f"{len(flags)} eos flags for {len(examples)} examples")
     token_pairs = [
-        encode_example(inputs, targets, eos=flag)
+        encode_example(codec, inputs, targets, eos=flag)
         for (inputs, targets), flag in zip(examples, flags, strict=True)
     ]
     return features_from_tokens(
@@ -198,6 +195,7 @@ def _log_softmax(values: np.ndarray) -> np.ndarray:
 def option_probabilities(
     model: Transformer,
     params: Any,
+    codec: Codec,
     records: Sequence[Record],
     *,
     batch_size: int = 16,
@@ -225,7 +223,7 @@ def option_probabilities(
                 "open-ended records"
             )
         pairs = [
-            encode_example(record.inputs, targets, eos=eos)
+            encode_example(codec, record.inputs, targets, eos=eos)
             for targets, eos in option_targets(record)
         ]
         try:
@@ -313,6 +311,7 @@ def swap_responses(record: Record) -> Record:
 def pairwise_both_orders(
     model: Transformer,
     params: Any,
+    codec: Codec,
     records: Sequence[Record],
     *,
     batch_size: int = 16,
@@ -329,7 +328,7 @@ def pairwise_both_orders(
         except ValueError as e:
             raise ValueError(f"record {index}: {e}") from None
     probabilities = option_probabilities(
-        model, params, both, batch_size=2 * batch_size, max_length=max_length
+        model, params, codec, both, batch_size=2 * batch_size, max_length=max_length
     )
     out = []
     for original, swapped in zip(probabilities[::2], probabilities[1::2], strict=True):

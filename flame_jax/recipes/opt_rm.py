@@ -50,7 +50,7 @@ from typing import Any
 import seqio
 
 from flame_jax.data import mixtures, registry
-from flame_jax.evaluation.report import write_atomically
+from flame_jax.files import write_atomically
 
 MIXTURE = "flame_opt_rm"
 GENERALLY_HELPFUL = "generally_helpful"

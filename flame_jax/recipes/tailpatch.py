@@ -12,8 +12,10 @@ workdir W, so an interrupted search resumes where it stopped:
 A task runs in chunks: train to the next evaluation step (TRAIN_STEPS is absolute: the base's
 step + the steps so far; the trainer resumes its own MODEL_DIR), evaluate the newest checkpoint,
 rewrite curve.json atomically. An evaluation already in the curve is never redone; a complete
-curve is skipped. The model is the base run's own: its MODEL_DIR/config.gin is the first gin
-file (with its VOCABULARY), tailpatch.gin and the user's files and bindings follow.
+curve is skipped. The model and the codec are the base run's own, read from its manifest
+(MODEL_DIR/run.json: plain JSON, never a gin file of the base, which is data, not code); the
+rest of each run (batch size, optimizer, steps) is what the caller's `train_arguments` gives,
+which the command line takes from gin/runs/tailpatch.gin and the user's gin files.
 
 Targets (the categories whose curves the search rates):
 - rewardbench: Chat, Chat Hard, Safety (section scores), Math (math-prm) and Coding (the hep-*
@@ -31,12 +33,20 @@ import os
 import shlex
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
+from flame_jax import files
+from flame_jax.data.codec import Codec
 from flame_jax.evaluation import report, rewardbench, suite
-from flame_jax.judge import Autorater
+from flame_jax.judge import Autorater, load_autorater
 from flame_jax.recipes import opt_rm
+from flame_jax.training import checkpoints, manifest
+from flame_jax.training import train as train_lib
 
 TAILPATCH_GIN = "gin/runs/tailpatch.gin"
+# (task=, model_dir=, train_steps=, vocabulary=, initial_checkpoint_path=)
+#   -> (train()'s keyword arguments, the operative config text)
+TrainArguments = Callable[..., tuple[dict[str, Any], str]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,15 +123,6 @@ def target_of(workdir: str) -> str:
         return json.load(f)["key"]["target"]
 
 
-def model_dir_of(checkpoint: str) -> str:
-    """The MODEL_DIR (holding config.gin) of a checkpoint path."""
-    path = os.path.abspath(checkpoint)
-    for candidate in (path, os.path.dirname(path), os.path.dirname(os.path.dirname(path))):
-        if os.path.exists(os.path.join(candidate, "config.gin")):
-            return candidate
-    raise FileNotFoundError(f"no config.gin in {path} or above: the base must be a flame-jax run")
-
-
 def evaluation_steps(steps: int, eval_every: int) -> list[int]:
     """The steps after which a run is evaluated: every eval_every, and the last step."""
     if steps < 1 or eval_every < 1:
@@ -131,9 +132,7 @@ def evaluation_steps(steps: int, eval_every: int) -> list[int]:
 
 
 def _score(checkpoint: str, target: Target, options: Mapping) -> dict[str, float]:
-    from flame_jax import configurables  # noqa: PLC0415  (gin sits on top; imported late)
-
-    judge = configurables.load_autorater(checkpoint, progress=False)
+    judge = load_autorater(checkpoint, progress=False)
     return target.evaluate(judge, **options)
 
 
@@ -151,7 +150,7 @@ def base_scores(base_checkpoint: str, workdir: str, target: str, options: Mappin
             )
         return saved["scores"]
     scores = _score(base_checkpoint, TARGETS[target], options)
-    report.write_atomically(path, json.dumps({"key": key, "scores": scores}, indent=1))
+    files.write_atomically(path, json.dumps({"key": key, "scores": scores}, indent=1))
     return scores
 
 
@@ -163,25 +162,25 @@ def run(
     target: str = "rewardbench",
     steps: int = 3000,
     eval_every: int = 500,
-    gin_files: Sequence[str] = (),
-    gin_bindings: Sequence[str] = (),
+    train_arguments: TrainArguments,
     data_dir: str | None = None,
     max_per_task: int | None = None,
     seed: int = 0,
 ) -> dict[str, opt_rm.Curve]:
-    """Runs (or resumes) the tail-patch run of every task; returns the curves."""
-    import gin  # noqa: PLC0415
+    """Runs (or resumes) the tail-patch run of every task; returns the curves.
 
-    from flame_jax import configurables  # noqa: PLC0415
-    from flame_jax.training import checkpoints  # noqa: PLC0415
-    from flame_jax.training import train as train_lib  # noqa: PLC0415
-
+    `train_arguments(task=, model_dir=, train_steps=, vocabulary=, initial_checkpoint_path=)`
+    gives the keyword arguments of train() for one chunk of one task's run and the operative
+    config text; the model config, the codec and (unless given) the feature lengths are the
+    base's.
+    """
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; known: {sorted(TARGETS)}")
     workdir = os.path.abspath(workdir)
-    base_dir = model_dir_of(base_checkpoint)
+    base_dir = manifest.find_model_dir(base_checkpoint)
+    base_run = manifest.read(base_dir)
     base_step = checkpoints.checkpoint_step(base_checkpoint)
-    vocabulary = configurables.run_vocabulary(base_dir)
+    codec = Codec.load(base_run.vocabulary, base_run.chat_template)
     options = {"data_dir": data_dir, "max_per_task": max_per_task, "seed": seed}
     base = base_scores(base_checkpoint, workdir, target, options)
     schedule = evaluation_steps(steps, eval_every)
@@ -199,20 +198,16 @@ def run(
                 continue
             print(f"== [{number}/{len(tasks)}] {task}: training to step {step}/{steps}", flush=True)
             model_dir = os.path.join(os.path.dirname(path), "model")
-            gin.clear_config()
-            train_lib.main(
-                [
-                    f"--gin_file={os.path.join(base_dir, 'config.gin')}",
-                    f"--gin_file={TAILPATCH_GIN}",
-                    *(f"--gin_file={f}" for f in gin_files),
-                    f'--gin.MODEL_DIR="{model_dir}"',
-                    f'--gin.VOCABULARY="{vocabulary}"',
-                    f'--gin.MIXTURE_OR_TASK_NAME="{task}"',
-                    f'--gin.INITIAL_CHECKPOINT_PATH="{os.path.abspath(base_checkpoint)}"',
-                    f"--gin.TRAIN_STEPS={base_step + step}",
-                    *(f"--gin_bindings={b}" for b in gin_bindings),
-                ]
+            arguments, operative_config = train_arguments(
+                task=task,
+                model_dir=model_dir,
+                train_steps=base_step + step,
+                vocabulary=base_run.vocabulary,
+                initial_checkpoint_path=os.path.abspath(base_checkpoint),
             )
+            arguments.setdefault("task_feature_lengths", base_run.task_feature_lengths)
+            arguments |= {"model_config": base_run.model_config, "codec": codec}
+            train_lib.train(**arguments, operative_config=operative_config)
             scores = _score(model_dir, TARGETS[target], options)
             curve = opt_rm.Curve(
                 task,

@@ -1,16 +1,7 @@
-"""The trainer: `train()` and its t5x-style command line.
+"""The trainer: `train()`, with plain typed arguments (callable from a notebook).
 
-    python -m flame_jax.training.train --gin_file=gin/runs/demo.gin \\
-        --gin.MODEL_DIR=\\"/tmp/demo\\" --gin.TRAIN_STEPS=600
-    flame-jax train ...            (the same flags)
-
-Flags (t5x's): --gin_file (repeated), --gin_bindings (repeated), --gin.NAME=VALUE (a macro
-binding), --gin_search_paths (comma-separated; the repository root is always searched, so
-gin files are named from it: gin/runs/demo.gin, gin/models/tiny.gin),
---seqio_additional_cache_dirs (comma-separated: where `flame-jax data cache` wrote the tasks;
-read when train.use_cached_tasks / USE_CACHED_TASKS is True).
-
-`train()` takes plain arguments (callable from a notebook); gin only wires them. One run:
+`flame-jax train --gin_file=... --gin.NAME=VALUE` (flame_jax.configurables, the gin door) binds
+these arguments from gin files, t5x-style, and calls it. One run:
   1. (multi-host) jax.distributed start-up; the mesh; each host reads its shard of the data;
   2. the state: resumed from the newest complete checkpoint in MODEL_DIR, else initialised
      (and fine-tuned from INITIAL_CHECKPOINT_PATH's parameters when given);
@@ -19,16 +10,16 @@ read when train.use_cached_tasks / USE_CACHED_TASKS is True).
      the same stream and reaches the same losses as an uninterrupted run;
   4. steps to TRAIN_STEPS (absolute), with metrics, periodic eval and checkpoints; a NaN or
      Inf stops the run with a message, and the last checkpoint stays intact.
+Once the state is restored or initialised, the run's manifest (MODEL_DIR/run.json: model config,
+codec files, what it trains; flame_jax.training.manifest) and the operative config.gin the door
+passes are written atomically, so a refused resume never overwrites them.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import functools
-import importlib
 import os
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -40,14 +31,12 @@ import numpy as np
 import optax
 import seqio
 
-from flame_jax import partitioning
-from flame_jax.data import cache, chat, features, vocabularies
+from flame_jax import files, partitioning
+from flame_jax.data import cache, features
+from flame_jax.data.codec import Codec
 from flame_jax.models import Transformer, TransformerConfig, init_params
-from flame_jax.training import checkpoints, metrics, steps
+from flame_jax.training import checkpoints, manifest, metrics, steps
 from flame_jax.training.state import TrainState
-
-# gin files name each other from the repository root ("include 'gin/models/tiny.gin'").
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,9 +55,7 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
     batch_size: int,
     task_feature_lengths: Mapping[str, int],
     optimizer: tuple[optax.GradientTransformation, optax.Schedule],
-    mixture_or_task_module: str | None = None,
-    vocabulary_path: str | None = None,
-    chat_template: str | Mapping[str, str] | None = None,
+    codec: Codec,
     data_dir: str | None = None,
     initial_checkpoint_path: str | None = None,
     dropout_rate: float | None = None,
@@ -90,8 +77,13 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
     write_summaries: bool = True,
     use_cached_tasks: bool = False,
     cache_dirs: Sequence[str] = (),
+    operative_config: str | None = None,
 ) -> TrainResult:
     """Trains `model_config` on a seqio mixture to `train_steps` (absolute) in `model_dir`.
+
+    `codec` tokenizes the data (the base's vocabulary and chat template; the judge reads both
+    back from the run's manifest); `data_dir` holds the raw collection (None: generated and
+    cached tasks only); `operative_config` is the gin text written as MODEL_DIR/config.gin.
 
     With `use_cached_tasks` (t5x's USE_CACHED_TASKS) the tasks are read, tokenized, from the
     offline cache that `flame-jax data cache` wrote into one of `cache_dirs` (added to seqio's
@@ -107,16 +99,9 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
         t5x default. Input work divides over hosts; batches depend on the host count.
     """
     partitioning.initialize_distributed()
-    if mixture_or_task_module:
-        importlib.import_module(mixture_or_task_module)
-    if vocabulary_path:
-        vocabularies.set_vocabulary_path(vocabulary_path)
-    # The base's chat markup around every input (flame_jax.data.chat); the judge reads the
-    # same setting from this run's config.gin.
-    chat.set_chat_template(chat_template)
     if dropout_rate is not None:
         model_config = dataclasses.replace(model_config, dropout_rate=dropout_rate)
-    vocab_size = vocabularies.VOCABULARY.vocab_size
+    vocab_size = codec.vocabulary.vocab_size
     if vocab_size > model_config.vocab_size:
         raise ValueError(
             f"the vocabulary has {vocab_size} pieces but the model only {model_config.vocab_size}"
@@ -126,6 +111,7 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
         use_cached_tasks,
         cache_dirs,
         [(mixture_or_task_name, "train"), (eval_every and eval_mixture_or_task_name, eval_split)],
+        codec.vocabulary_path,
     )
     if "://" not in model_dir:
         model_dir = os.path.abspath(model_dir)  # Orbax wants absolute paths
@@ -149,6 +135,18 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
             model, tx, mesh, init_rng, checkpointer, initial_checkpoint_path=initial_checkpoint_path
         )
         state_shardings = shardings
+        if jax.process_index() == 0:  # the restore is valid: the run is what these say
+            run = manifest.RunManifest(
+                model_config,
+                codec.vocabulary_path,
+                codec.chat_template,
+                dict(task_feature_lengths),
+                mixture_or_task_name,
+                train_steps,
+            )
+            manifest.write(model_dir, run)
+            if operative_config is not None:
+                files.write_atomically(os.path.join(model_dir, "config.gin"), operative_config)
         step = int(jax.device_get(state.step))
         if step >= train_steps:
             print(f"step {step} >= TRAIN_STEPS {train_steps}: nothing to do", flush=True)
@@ -165,6 +163,7 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
             seed=seed,
             shard_info=shard_info,
             data_dir=data_dir,
+            codec=codec,
             **cached,
         )
         batches = dataset.skip(data_position).as_numpy_iterator()
@@ -233,6 +232,7 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
                             num_epochs=1,
                             shard_info=shard_info,
                             data_dir=data_dir,
+                            codec=codec,
                             **cached,
                         ),
                         num_batches=eval_batches,
@@ -343,51 +343,3 @@ def _initial_state(model, tx, mesh, init_rng, checkpointer, *, initial_checkpoin
         lambda rng: from_params(nn.unbox(init_params(model, rng))), out_shardings=shardings
     )
     return fresh(init_rng), shardings, 0
-
-
-# -- the t5x-style command line -----------------------------------------------------------
-
-
-def parse_flags(argv: Sequence[str]) -> tuple[list[str], list[str], list[str]]:
-    """(gin files, gin bindings, search paths) from t5x-style flags; unknown flags error."""
-    parser = argparse.ArgumentParser(prog="flame-jax train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--gin_file", action="append", default=[])
-    parser.add_argument("--gin_bindings", action="append", default=[])
-    parser.add_argument("--gin_search_paths", default="")
-    parser.add_argument("--seqio_additional_cache_dirs", default="")
-    bindings, rest = [], []
-    for arg in argv:
-        if arg.startswith("--gin.") and "=" in arg:
-            name, value = arg[len("--gin.") :].split("=", 1)
-            bindings.append(f"{name} = {value}")
-        else:
-            rest.append(arg)
-    args = parser.parse_args(rest)
-    if not args.gin_file:
-        parser.error("at least one --gin_file is required (e.g. gin/runs/demo.gin)")
-    paths = [p for p in args.gin_search_paths.split(",") if p]
-    cache_dirs = [d for d in args.seqio_additional_cache_dirs.split(",") if d]
-    if cache_dirs:  # t5x's flag, bound to the trainer's argument
-        bindings.append(f"train.cache_dirs = {cache_dirs!r}")
-    return args.gin_file, args.gin_bindings + bindings, [*paths, ".", REPO_ROOT]
-
-
-def main(argv: Sequence[str] | None = None) -> TrainResult:
-    import gin  # noqa: PLC0415  (gin sits on top: only the entry point touches it)
-
-    from flame_jax import configurables  # noqa: PLC0415
-
-    files, bindings, paths = parse_flags(list(sys.argv[1:] if argv is None else argv))
-    for path in paths:
-        gin.add_config_file_search_path(path)
-    gin.parse_config_files_and_bindings(files, bindings, finalize_config=True)
-    model_dir = gin.query_parameter("%MODEL_DIR")
-    os.makedirs(model_dir, exist_ok=True)
-    if jax.process_index() == 0:
-        with open(os.path.join(model_dir, "config.gin"), "w") as f:
-            f.write(gin.config_str())
-    return configurables.train_from_gin()
-
-
-if __name__ == "__main__":
-    main()

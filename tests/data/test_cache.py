@@ -4,7 +4,6 @@ One job (module fixture) caches the train split of a generated demo task (no fil
 the tests read it back the ways a pod does: a task, a mixture, the trainer.
 """
 
-import inspect
 import logging
 import os
 import re
@@ -14,7 +13,9 @@ import numpy as np
 import pytest
 import seqio
 
-from flame_jax.data import cache, features, registry, vocabularies
+from flame_jax import cli
+from flame_jax.data import binding, cache, registry, vocabularies
+from flame_jax.data.codec import Codec
 from flame_jax.models import TransformerConfig
 from flame_jax.training import optimizers
 from flame_jax.training import train as train_lib
@@ -46,8 +47,18 @@ def _fresh_cache_dirs():
 def demo_cache(tmp_path_factory, demo_vocab):
     pytest.importorskip("apache_beam", reason="the cache job needs flame-jax[cache]")
     out = str(tmp_path_factory.mktemp("cache"))
-    report = cache.cache_tasks(TASK, out, splits=["train"], min_shards=2)
+    report = cache.cache_tasks(
+        TASK, out, vocabulary_path=demo_vocab, splits=["train"], min_shards=2
+    )
     return out, report
+
+
+@pytest.fixture(autouse=True)
+def _demo_vocabulary_bound(demo_vocab):
+    """These tests read the registered seqio tasks directly, as t5x does: with the demo
+    vocabulary bound (flame_jax.data.binding)."""
+    with binding.bound(vocabulary=vocabularies.load(demo_vocab)):
+        yield
 
 
 def _examples(split="train", **kwargs):
@@ -72,7 +83,7 @@ def test_the_job_writes_seqio_layout_and_our_metadata(demo_cache, demo_vocab):
     metadata = cache.cache_metadata(path)
     assert metadata["vocabulary_sha256"] == cache.vocabulary_sha256(demo_vocab)
     assert metadata["task_version"] == registry.get_task(TASK).version
-    counted = registry.count(registry.get_task(TASK), "train").num_examples
+    counted = registry.count(registry.get_task(TASK), "train", None).num_examples
     assert cache.num_cached_examples(TASK, "train", [out]) == counted == 4000
 
 
@@ -107,7 +118,7 @@ def test_a_mixture_reads_the_cache_alone(demo_cache, monkeypatch, caplog):
     assert "demo_sorting" in caplog.text
     rows = [ex for _, ex in zip(range(20), dataset.as_numpy_iterator(), strict=False)]
     assert len(rows) == 20
-    eos = vocabularies.VOCABULARY.eos_id
+    eos = binding.current().vocabulary.eos_id
     for ex in rows:  # the post-cache preprocessors ran (EOS appended) on cached examples
         assert ex["targets"][-1] == eos
         assert (tuple(ex["inputs"]), tuple(ex["targets"])) in cached
@@ -140,24 +151,32 @@ def test_a_cache_of_another_vocabulary_is_refused(demo_cache, demo_vocab, tmp_pa
     shutil.copy(demo_vocab, other)
     with open(other, "ab") as f:
         f.write(b"\0")  # another file: another checksum
-    vocabularies.set_vocabulary_path(other)
-    try:
-        with pytest.raises(ValueError, match="tokenized with another vocabulary"):
-            cache.check_cached(TASK, "train", [demo_cache[0]])
-    finally:
-        vocabularies.set_vocabulary_path(demo_vocab)
+    with pytest.raises(ValueError, match="tokenized with another vocabulary"):
+        cache.check_cached(TASK, "train", [demo_cache[0]], vocabulary_path=other)
+    cache.check_cached(TASK, "train", [demo_cache[0]], vocabulary_path=demo_vocab)
 
 
-def test_an_unknown_name_fails_before_beam(tmp_path, capsys):
-    assert cache.main(["--mixture_or_task", "demo_sortednes", "--output_cache_dir", "x"]) == 2
+def test_an_unknown_name_fails_before_beam(demo_vocab, capsys):
+    argv = ["data", "cache", "--mixture_or_task", "demo_sortednes", "--output_cache_dir", "x"]
+    assert cli.main([*argv, "--vocabulary", demo_vocab]) == 2
     assert "did you mean demo_sortedness" in capsys.readouterr().err
 
 
-def test_t5x_cache_dirs_flag_binds_the_trainer():
-    _, bindings, _ = train_lib.parse_flags(
-        ["--gin_file=gin/runs/demo.gin", "--seqio_additional_cache_dirs=gs://b/c,/tmp/d"]
+def test_t5x_cache_dirs_flag_binds_the_trainer(monkeypatch):
+    from flame_jax import configurables
+
+    seen = {}
+    monkeypatch.setattr(configurables, "train_arguments", lambda: {})
+    monkeypatch.setattr(train_lib, "train", lambda **kwargs: seen.update(kwargs))
+    configurables.train_main(
+        [
+            "--gin_file=gin/runs/demo.gin",
+            '--gin.MODEL_DIR="/tmp/x"',
+            '--gin.VOCABULARY="/tmp/v.model"',
+            "--seqio_additional_cache_dirs=gs://b/c,/tmp/d",
+        ]
     )
-    assert "train.cache_dirs = ['gs://b/c', '/tmp/d']" in bindings
+    assert "train.cache_dirs = ['gs://b/c', '/tmp/d']" in seen["operative_config"]
 
 
 CONFIG = TransformerConfig(
@@ -171,8 +190,9 @@ CONFIG = TransformerConfig(
 )
 
 
-def _train(model_dir, **kwargs):
+def _train(model_dir, codec, **kwargs):
     return train_lib.train(
+        codec=codec,
         model_dir=str(model_dir),
         mixture_or_task_name=TASK,
         model_config=CONFIG,
@@ -189,14 +209,11 @@ def _train(model_dir, **kwargs):
 
 def test_training_without_the_cache_fails_at_start(tmp_path, demo_vocab):
     with pytest.raises(FileNotFoundError, match=r"task demo_sortedness is not cached"):
-        _train(tmp_path / "run", cache_dirs=[str(tmp_path / "no_cache")])
+        _train(tmp_path / "run", Codec.load(demo_vocab), cache_dirs=[str(tmp_path / "no_cache")])
     assert not os.path.exists(tmp_path / "run" / "checkpoints")  # nothing was started
 
 
-def test_training_reads_the_cached_tasks(demo_cache, tmp_path, monkeypatch):
-    if "use_cached" not in inspect.signature(features.get_dataset).parameters:
-        pytest.skip("features.get_dataset does not take use_cached yet")
-    monkeypatch.delenv("FLAME_DATA_DIR", raising=False)
-    result = _train(tmp_path / "run", cache_dirs=[demo_cache[0]])
+def test_training_reads_the_cached_tasks(demo_cache, demo_codec, tmp_path):
+    result = _train(tmp_path / "run", demo_codec, cache_dirs=[demo_cache[0]])
     assert [h["step"] for h in result.history] == [1, 2]
     assert np.isfinite([h["loss"] for h in result.history]).all()

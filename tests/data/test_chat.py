@@ -1,27 +1,30 @@
-"""Chat templates: the registry, the markup ids, and the one rule that training features, the
-judge and Hugging Face's apply_chat_template agree on."""
+"""Chat templates: the registry, the codec's markup ids, and the one rule that training features,
+the judge and Hugging Face's apply_chat_template agree on."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from flame_jax.data import chat, features, testing, vocabularies
+from flame_jax.data import chat, features, testing
+from flame_jax.data.codec import Codec
 from flame_jax.data.registry import get_task
 from flame_jax.judge import generation, scoring
 
 
-@pytest.fixture
-def gemma_vocab(tmp_path_factory, monkeypatch):
-    """A Gemma-style SentencePiece model (no dummy prefix; <bos>, <start_of_turn> pieces),
-    set as the vocabulary for one test, with no chat template in force afterwards."""
+@pytest.fixture(scope="module")
+def gemma_vocab(tmp_path_factory):
+    """A Gemma-style SentencePiece model (no dummy prefix; <bos>, <start_of_turn> pieces)."""
     prefix = str(tmp_path_factory.mktemp("gemma_vocab") / "gemma")
     record = next(get_task("demo_sorting").records("train"))
-    model = testing.train_gemma_style_sentencepiece(
+    return testing.train_gemma_style_sentencepiece(
         [record.inputs + record.targets] * 20 + ["café 東京 x  y"] * 5, prefix, vocab_size=500
     )
-    monkeypatch.setattr(vocabularies, "_vocabulary_path", model)
-    monkeypatch.setattr(chat, "_active", None)
-    return model
+
+
+@pytest.fixture(scope="module")
+def gemma(gemma_vocab) -> Codec:
+    """The Gemma-style vocabulary inside Gemma's chat template."""
+    return Codec.load(gemma_vocab, "gemma")
 
 
 def test_registry_and_mappings():
@@ -37,42 +40,43 @@ def test_registry_and_mappings():
     assert chat.name_of("<x>", "") is None
 
 
-def test_markup_special_pieces_are_ids_and_inputs_are_trimmed(gemma_vocab):
-    vocabulary = vocabularies.VOCABULARY
+def test_markup_special_pieces_are_ids_and_inputs_are_trimmed(gemma):
+    vocabulary = gemma.vocabulary
     start, end, bos = (
         vocabulary.tokenizer.piece_to_id(p) for p in ("<start_of_turn>", "<end_of_turn>", "<bos>")
     )
     template = chat.TEMPLATES["gemma"]
-    prefix = chat.markup_ids(template.prefix)
+    prefix = gemma.markup_ids(template.prefix)
     assert prefix[:2] == [bos, start]
     assert vocabulary.decode(prefix[2:]) == "user\n"
     ids = list(vocabulary.encode("\nanswer: B\n\n"))
-    wrapped = chat.wrap_ids(ids, template)
-    assert wrapped[len(prefix) : len(wrapped) - len(chat.markup_ids(template.suffix))] == list(
+    wrapped = gemma.wrap_ids(ids)
+    assert wrapped[len(prefix) : len(wrapped) - len(gemma.markup_ids(template.suffix))] == list(
         vocabulary.encode("answer: B")
     )
     assert end in wrapped
-    assert chat.wrap_ids(ids) == ids  # no template in force: as is
-    untrimmed = chat.ChatTemplate("[", "]")
-    assert chat.wrap_ids(ids, untrimmed)[1:-1] == ids
+    assert Codec(vocabulary).wrap_ids(ids) == ids  # no template: as is
+    untrimmed = Codec(vocabulary, chat.ChatTemplate("[", "]"))
+    assert untrimmed.wrap_ids(ids)[1:-1] == ids
 
 
 @pytest.mark.parametrize("text", ["a\n\n", "\n\n", "", "x  y ", "\n x\n"])
-def test_tensor_twin_equals_the_python_wrapping(gemma_vocab, text):
-    ids = list(vocabularies.VOCABULARY.encode(text))
+def test_tensor_twin_equals_the_python_wrapping(gemma, text):
+    ids = list(gemma.vocabulary.encode(text))
     for template in (chat.TEMPLATES["gemma"], chat.ChatTemplate("<bos>", "\n")):
-        tensor = chat.wrap_tensor(tf.constant(ids, tf.int32), template)
-        assert tensor.numpy().tolist() == chat.wrap_ids(ids, template)
+        codec = Codec(gemma.vocabulary, template)
+        tensor = codec.wrap_tensor(tf.constant(ids, tf.int32))
+        assert tensor.numpy().tolist() == codec.wrap_ids(ids)
 
 
-def test_training_features_and_judge_inputs_agree(gemma_vocab, monkeypatch):
+def test_training_features_and_judge_inputs_agree(gemma, monkeypatch):
     """The packed-row features of an example equal the judge's score-mode features, and the
     judge's generate-mode prompt is their prefix: one wrapping for both."""
-    chat.set_chat_template("gemma")
     record = next(get_task("demo_sorting").records("train"))
     (row,) = list(
         features.get_dataset(
             "demo_sorting",
+            codec=gemma,
             sequence_length=512,
             targets_length=64,
             batch_size=1,
@@ -83,12 +87,12 @@ def test_training_features_and_judge_inputs_agree(gemma_vocab, monkeypatch):
         .take(1)
         .as_numpy_iterator()
     )
-    judged = scoring.prefix_lm_features([(record.inputs, record.targets)])
+    judged = scoring.prefix_lm_features(gemma, [(record.inputs, record.targets)])
     length = judged["decoder_input_tokens"].shape[1]
     for key, value in judged.items():
         np.testing.assert_array_equal(row[key][:, :length], value, err_msg=key)
         assert not row[key][:, length:].any(), key
-    wrapped = chat.wrap_ids(list(vocabularies.VOCABULARY.encode(record.inputs)))
+    wrapped = gemma.encode_inputs(record.inputs)
     assert row["decoder_causal_attention"].sum() == len(wrapped) + 1  # inputs + the start 0
 
     prompts = []
@@ -99,13 +103,13 @@ def test_training_features_and_judge_inputs_agree(gemma_vocab, monkeypatch):
 
     monkeypatch.setattr(generation, "generate", fake_generate)
     with pytest.raises(StopIteration):
-        generation.generate_evaluations(None, None, [record], max_new_tokens=8, batch_size=1)
+        generation.generate_evaluations(None, None, gemma, [record], max_new_tokens=8, batch_size=1)
     assert prompts[0] == row["decoder_input_tokens"][0, : len(wrapped) + 1].tolist()
 
 
-def test_wrapping_equals_hugging_faces_chat_template(gemma_vocab, tmp_path):
+def test_wrapping_equals_hugging_faces_chat_template(gemma_vocab, gemma, tmp_path):
     """Gemma's Jinja template through transformers' apply_chat_template gives the same ids as
-    wrap_ids on a FLAMe record (whose inputs end with a blank line, which | trim removes)."""
+    the codec on a FLAMe record (whose inputs end with a blank line, which | trim removes)."""
     transformers = pytest.importorskip("transformers")
     import json
     import shutil
@@ -135,7 +139,28 @@ def test_wrapping_equals_hugging_faces_chat_template(gemma_vocab, tmp_path):
             [{"role": "user", "content": record.inputs}], add_generation_prompt=True, tokenize=True
         )
         theirs = list(theirs["input_ids"] if hasattr(theirs, "keys") else theirs)
-        ours = chat.wrap_ids(
-            list(vocabularies.VOCABULARY.encode(record.inputs)), chat.TEMPLATES["gemma"]
+        assert gemma.encode_inputs(record.inputs) == theirs
+
+
+def test_two_codecs_with_different_vocabularies_live_side_by_side(gemma, demo_codec):
+    """Nothing about tokenization is process-wide: datasets built with two codecs, one after the
+    other in one process, each tokenize with their own vocabulary."""
+    record = next(get_task("demo_sorting").records("train"))
+    rows = {}
+    for name, codec in (("gemma", gemma), ("demo", demo_codec)):
+        dataset = features.get_dataset(
+            "demo_sorting",
+            codec=codec,
+            sequence_length=512,
+            targets_length=64,
+            batch_size=1,
+            pack=False,
+            shuffle=False,
+            num_epochs=1,
         )
-        assert ours == theirs
+        rows[name] = next(dataset.as_numpy_iterator())
+    for name, codec in (("gemma", gemma), ("demo", demo_codec)):
+        inputs = codec.encode_inputs(record.inputs)
+        got = rows[name]["decoder_target_tokens"][0, : len(inputs)].tolist()
+        assert got == inputs, name
+    assert gemma.encode_inputs(record.inputs) != demo_codec.encode_inputs(record.inputs)

@@ -4,18 +4,19 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from flame_jax.data import features, vocabularies
+from flame_jax.data import features
 from flame_jax.data.registry import get_task
 
 
-def _batches(name, **kw):
-    ds = features.get_dataset(name, **kw)
+def _batches(name, codec, **kw):
+    ds = features.get_dataset(name, codec=codec, **kw)
     return list(ds.as_numpy_iterator())
 
 
-def test_packed_rows_hold_several_examples_with_loss_on_targets(demo_vocab):
+def test_packed_rows_hold_several_examples_with_loss_on_targets(demo_codec):
     (batch,) = _batches(
         "demo_sorting",
+        demo_codec,
         sequence_length=512,
         targets_length=32,
         batch_size=2,
@@ -31,7 +32,7 @@ def test_packed_rows_hold_several_examples_with_loss_on_targets(demo_vocab):
     first = tokens[0][segments[0] == 1]
     first_weights = weights[0][segments[0] == 1]
     record = next(get_task("demo_sorting").records("train"))
-    vocab = vocabularies.VOCABULARY
+    vocab = demo_codec.vocabulary
     assert vocab.decode(first[first_weights == 0].tolist()) == record.inputs
     assert vocab.decode(first[first_weights == 1].tolist()) == record.targets
     assert first[-1] == 1 and first_weights[-1] == 1
@@ -40,11 +41,12 @@ def test_packed_rows_hold_several_examples_with_loss_on_targets(demo_vocab):
     assert (positions[0][starts[segments[0][starts] > 0]] == 0).all()
 
 
-def test_overlength_examples_are_dropped_and_counted(demo_vocab):
+def test_overlength_examples_are_dropped_and_counted(demo_codec):
     features.DROPPED.clear()
     # demo_correction inputs are 56 tokens, 57 for a few sums: a 56-token limit drops those.
     batches = _batches(
         "demo_correction",
+        demo_codec,
         sequence_length=88,
         targets_length=32,
         batch_size=8,
@@ -69,11 +71,11 @@ def test_task_feature_lengths():
         features.task_feature_lengths(128, 128)
 
 
-def test_a_task_whose_every_example_is_too_long_stops_with_an_error(demo_vocab, monkeypatch):
+def test_a_task_whose_every_example_is_too_long_stops_with_an_error(demo_codec, monkeypatch):
     """Repeated for training, it would otherwise filter forever and never yield a batch."""
     monkeypatch.setattr(features, "MAX_DROPPED_IN_A_ROW", 50)
     dataset = features.get_dataset(
-        "demo_correction", sequence_length=40, targets_length=32, batch_size=2
+        "demo_correction", codec=demo_codec, sequence_length=40, targets_length=32, batch_size=2
     )
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"task demo_correction: 50 examples"):
         next(dataset.as_numpy_iterator())

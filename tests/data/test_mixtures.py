@@ -68,39 +68,49 @@ def test_mixture_of_mixtures_rates():
     assert nested.get_rate(support) == pytest.approx(1.75)
 
 
-def test_missing_tasks_are_left_out_with_a_warning(tmp_path, demo_vocab, caplog):
+def test_missing_tasks_are_left_out_with_a_warning(tmp_path, demo_codec, caplog):
     rm = mixtures.get("flame_rm")
     with caplog.at_level(logging.WARNING):
         with pytest.raises(ValueError, match="no task has data"):
             features.get_dataset(
-                "flame_rm", data_dir=str(tmp_path), sequence_length=256, targets_length=32
+                "flame_rm",
+                codec=demo_codec,
+                data_dir=str(tmp_path),
+                sequence_length=256,
+                targets_length=32,
             )
     assert "leaving out 4 task(s) of 4 source(s) whose data is missing" in caplog.text
     assert "source hh_rlhf: hh_rlhf_harmlessness (share 25.0%)" in caplog.text
     assert rm.name == "flame_rm"
 
 
-def _first_batch(seed):
+def _first_batch(codec, seed):
     ds = features.get_dataset(
-        "demo", sequence_length=256, targets_length=32, batch_size=4, seed=seed
+        "demo", codec=codec, sequence_length=256, targets_length=32, batch_size=4, seed=seed
     )
     return next(ds.as_numpy_iterator())
 
 
-def test_same_seed_same_order(demo_vocab):
-    a, b, c = _first_batch(3), _first_batch(3), _first_batch(4)
+def test_same_seed_same_order(demo_codec):
+    a, b, c = (_first_batch(demo_codec, seed) for seed in (3, 3, 4))
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
     assert not np.array_equal(a["decoder_target_tokens"], c["decoder_target_tokens"])
 
 
 def test_a_missing_source_of_the_flame_mixture_is_named_with_its_largest_share(
-    shared_data, demo_vocab, caplog
+    shared_data, demo_codec, caplog
 ):
     """Only the ../shared samples: each missing capped task could have had at most
     2**16 / (the present tasks' examples + 2**16) of the mixture."""
     with caplog.at_level(logging.WARNING):
-        features.get_dataset("flame", data_dir=shared_data, sequence_length=256, targets_length=32)
+        features.get_dataset(
+            "flame",
+            codec=demo_codec,
+            data_dir=shared_data,
+            sequence_length=256,
+            targets_length=32,
+        )
     warning = next(r.getMessage() for r in caplog.records if "mixture flame," in r.getMessage())
     present = sum(
         min(registry.count(t, "train", shared_data).num_examples, mixtures.FLAME_CAP)

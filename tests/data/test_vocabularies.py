@@ -1,22 +1,33 @@
-"""The configured vocabulary: resolved at first use, keeps the format's newlines."""
+"""Vocabularies: loaded from their file, the tasks' adaptor, the format's newlines kept."""
 
 import pytest
 
-from flame_jax.data import vocabularies
+from flame_jax.data import binding, vocabularies
 
 
 def test_round_trip_keeps_newlines(demo_vocab):
+    vocabulary = vocabularies.load(demo_vocab)
     text = "EVALUATION:\nanswer: A\nexplanation: two  spaces and ünïcode"
-    ids = vocabularies.VOCABULARY.encode(text)
-    assert vocabularies.VOCABULARY.decode(ids) == text
-    assert vocabularies.VOCABULARY.eos_id == 1 and vocabularies.VOCABULARY.pad_id == 0
+    ids = vocabulary.encode(text)
+    assert vocabulary.decode(ids) == text
+    assert vocabulary.eos_id == 1 and vocabulary.pad_id == 0
+    assert vocabularies.path_of(vocabulary) == demo_vocab
 
 
-def test_unset_vocabulary_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(vocabularies, "_vocabulary_path", None)
-    monkeypatch.delenv("FLAME_VOCAB", raising=False)
-    with pytest.raises(RuntimeError, match="No vocabulary: set FLAME_VOCAB"):
-        vocabularies.vocabulary_path()
+def test_the_task_vocabulary_is_the_bound_one_and_unbound_is_a_clear_error(demo_vocab, tmp_path):
+    adaptor = vocabularies.TaskVocabulary()
+    with pytest.raises(RuntimeError, match="no vocabulary is bound"):
+        adaptor.encode("x")
+    vocabulary = vocabularies.load(demo_vocab)
+    with binding.bound(vocabulary=vocabulary):
+        assert adaptor.encode("answer: A") == vocabulary.encode("answer: A")
+        assert adaptor.vocab_size == vocabulary.vocab_size
+        with binding.bound(data_dir="/d"):  # an inner binding keeps the outer vocabulary
+            assert binding.current().vocabulary is vocabulary
+    assert binding.current().vocabulary is None
+    assert adaptor == vocabularies.TaskVocabulary()
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        vocabularies.load(str(tmp_path / "none.model"))
 
 
 def test_training_is_deterministic(tmp_path):

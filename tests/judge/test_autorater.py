@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from flame_jax import cli, configurables, judge
+from flame_jax import cli, judge
 from flame_jax.data import registry
 from flame_jax.format import TaskType
 from flame_jax.judge import Autorater, GeneratedEvaluation, generated_verdict
@@ -11,7 +11,7 @@ from flame_jax.judge import Autorater, GeneratedEvaluation, generated_verdict
 
 @pytest.fixture(scope="module")
 def rater(demo_checkpoint) -> Autorater:
-    return configurables.load_autorater(demo_checkpoint, batch_size=4, progress=False)
+    return judge.load_autorater(demo_checkpoint, batch_size=4, progress=False)
 
 
 def _records(task: str, n: int):
@@ -21,7 +21,7 @@ def _records(task: str, n: int):
 def test_judge_matches_the_scoring_functions(rater):
     records = [*_records("demo_support", 3), *_records("demo_sortedness", 2)]
     judged = rater.judge(records)
-    direct = judge.option_probabilities(rater.model, rater.params, records)
+    direct = judge.option_probabilities(rater.model, rater.params, rater.codec, records)
     for judgment, probabilities, record in zip(judged, direct, records, strict=True):
         assert judgment.record is record
         assert judgment.probabilities == pytest.approx(probabilities, rel=1e-4)  # batch shapes
@@ -33,7 +33,7 @@ def test_judge_matches_the_scoring_functions(rater):
 def test_pairwise_judges_both_orders(rater):
     records = _records("demo_sorting", 4)
     judged = rater.judge(records)
-    pairs = judge.pairwise_both_orders(rater.model, rater.params, records)
+    pairs = judge.pairwise_both_orders(rater.model, rater.params, rater.codec, records)
     for judgment, pair in zip(judged, pairs, strict=True):
         assert judgment.pair.p_a_better == pytest.approx(pair.p_a_better, rel=1e-4)
         assert judgment.answer == ("A" if pair.p_a_better > 0.5 else "B")
@@ -59,7 +59,7 @@ def test_ad_hoc_judgments(rater):
 
 
 def test_generate_mode_parses_and_reports_failures(demo_checkpoint):
-    rater = configurables.load_autorater(
+    rater = judge.load_autorater(
         demo_checkpoint, mode="generate", max_new_tokens=8, batch_size=2, progress=False
     )
     records = _records("demo_correction", 2) + _records("demo_sorting", 1)
@@ -94,12 +94,12 @@ def test_generated_verdict_follows_rewardbench_rules():
 
 
 def test_load_errors_are_clear(tmp_path, demo_checkpoint):
-    with pytest.raises(FileNotFoundError, match=r"no config\.gin"):
-        configurables.load_autorater(str(tmp_path))
+    with pytest.raises(ValueError, match=r"no run\.json"):
+        judge.load_autorater(str(tmp_path))
     with pytest.raises(FileNotFoundError, match="--vocabulary"):
-        configurables.load_autorater(demo_checkpoint, vocabulary=str(tmp_path / "none.model"))
+        judge.load_autorater(demo_checkpoint, vocabulary=str(tmp_path / "none.model"))
     with pytest.raises(ValueError, match="mode"):
-        Autorater(None, None, mode="sample")
+        Autorater(None, None, None, mode="sample")
 
 
 def test_judge_cli_on_rows_in_the_upstream_schema(tmp_path, demo_checkpoint, capsys):

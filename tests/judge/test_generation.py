@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from flame_jax.data import registry, vocabularies
+from flame_jax.data import registry
 from flame_jax.judge import generation
 from flame_jax.models import Generation, Transformer, TransformerConfig
 from flame_jax.models.testing import random_params as _params
@@ -29,8 +29,8 @@ def _records(task, n):
     return registry.first_records(registry.get_task(task), "validation", n)
 
 
-def test_scripted_outputs_are_decoded_parsed_and_failures_counted(demo_vocab, monkeypatch):
-    vocabulary = vocabularies.VOCABULARY
+def test_scripted_outputs_are_decoded_parsed_and_failures_counted(demo_codec, monkeypatch):
+    vocabulary = demo_codec.vocabulary
     records = _records("demo_support", 4)
     outputs = [
         ("EVALUATION:\nanswer: No", True),  # parses
@@ -52,7 +52,9 @@ def test_scripted_outputs_are_decoded_parsed_and_failures_counted(demo_vocab, mo
         return Generation(tokens=jnp.asarray(out), lengths=jnp.asarray(n))
 
     monkeypatch.setattr(generation, "generate", scripted)
-    results = generation.generate_evaluations(None, None, records, max_new_tokens=64, batch_size=6)
+    results = generation.generate_evaluations(
+        None, None, demo_codec, records, max_new_tokens=64, batch_size=6
+    )
 
     # Prompts: seqio's leading 0 and the inputs (no EOS), right-padded to a 64-multiple; the
     # batch is padded to batch_size rows of one start token.
@@ -74,13 +76,18 @@ def test_scripted_outputs_are_decoded_parsed_and_failures_counted(demo_vocab, mo
     assert math.isnan(generation.parse_failure_rate([]))
 
 
-def test_greedy_generation_is_deterministic_and_batch_independent(demo_vocab):
+def test_greedy_generation_is_deterministic_and_batch_independent(demo_codec):
     model, params = Transformer(TINY), _params(TINY)
     records = [*_records("demo_support", 2), *_records("demo_sorting", 1)]
-    together = generation.generate_evaluations(model, params, records, max_new_tokens=8)
-    assert generation.generate_evaluations(model, params, records, max_new_tokens=8) == together
+    together = generation.generate_evaluations(model, params, demo_codec, records, max_new_tokens=8)
+    assert (
+        generation.generate_evaluations(model, params, demo_codec, records, max_new_tokens=8)
+        == together
+    )
     alone = [
-        generation.generate_evaluations(model, params, [r], max_new_tokens=8, batch_size=1)[0]
+        generation.generate_evaluations(
+            model, params, demo_codec, [r], max_new_tokens=8, batch_size=1
+        )[0]
         for r in records
     ]
     assert alone == together
@@ -88,15 +95,21 @@ def test_greedy_generation_is_deterministic_and_batch_independent(demo_vocab):
     assert generation.parse_failure_rate(together) == 1.0  # random weights write no verdict
 
 
-def test_sampling_needs_a_key_and_is_reproducible(demo_vocab):
+def test_sampling_needs_a_key_and_is_reproducible(demo_codec):
     model, params = Transformer(TINY), _params(TINY)
     records = _records("demo_support", 2)
     with pytest.raises(ValueError, match="rng"):
-        generation.generate_evaluations(model, params, records, temperature=1.0)
+        generation.generate_evaluations(model, params, demo_codec, records, temperature=1.0)
 
     def sample(seed):
         out = generation.generate_evaluations(
-            model, params, records, max_new_tokens=8, temperature=5.0, rng=jax.random.key(seed)
+            model,
+            params,
+            demo_codec,
+            records,
+            max_new_tokens=8,
+            temperature=5.0,
+            rng=jax.random.key(seed),
         )
         return [r.text for r in out]
 
@@ -104,16 +117,17 @@ def test_sampling_needs_a_key_and_is_reproducible(demo_vocab):
     assert sample(0) != sample(1)
 
 
-def test_overlong_prompts_raise(demo_vocab):
+def test_overlong_prompts_raise(demo_codec):
     records = _records("demo_support", 2)
-    n = len(vocabularies.VOCABULARY.encode(records[1].inputs))
+    n = len(demo_codec.vocabulary.encode(records[1].inputs))
     short = registry.first_records(registry.get_task("demo_correction"), "validation", 1)[0]
     with pytest.raises(ValueError, match=r"record 1 .*never truncates"):
         generation.generate_evaluations(
             Transformer(TINY),
             _params(TINY),
+            demo_codec,
             [short, records[1]],
             max_new_tokens=16,
             max_length=n + 15,
         )
-    assert generation.generate_evaluations(Transformer(TINY), _params(TINY), []) == []
+    assert generation.generate_evaluations(Transformer(TINY), _params(TINY), demo_codec, []) == []

@@ -10,7 +10,7 @@ import pytest
 import seqio
 import tensorflow as tf
 
-from flame_jax.data import registry, vocabularies
+from flame_jax.data import registry
 from flame_jax.format import Instructions, Pair, Pairwise, Record, TaskType
 from flame_jax.judge import generation, scoring
 from flame_jax.models import Transformer, TransformerConfig
@@ -42,11 +42,11 @@ def _explained(record: Record, explanation: str = "Because.") -> Record:
     )
 
 
-def _seqio_features(examples, length, *, add_eos=True):
+def _seqio_features(demo_codec, examples, length, *, add_eos=True):
     """seqio's own pipeline: tokenize, append EOS, PrefixLMFeatureConverter(pack=False)."""
     features = {
-        "inputs": seqio.Feature(vocabularies.VOCABULARY, add_eos=False),
-        "targets": seqio.Feature(vocabularies.VOCABULARY, add_eos=add_eos),
+        "inputs": seqio.Feature(demo_codec.vocabulary, add_eos=False),
+        "targets": seqio.Feature(demo_codec.vocabulary, add_eos=add_eos),
     }
     spec = tf.TensorSpec((), tf.string)
     ds = tf.data.Dataset.from_generator(
@@ -56,14 +56,14 @@ def _seqio_features(examples, length, *, add_eos=True):
     ds = seqio.preprocessors.tokenize(ds, features)
     ds = seqio.preprocessors.append_eos_after_trim(ds, output_features=features)
     converter = seqio.PrefixLMFeatureConverter(pack=False, loss_on_targets_only=True)
-    inputs_length = max(len(vocabularies.VOCABULARY.encode(i)) for i, _ in examples)
+    inputs_length = max(len(demo_codec.vocabulary.encode(i)) for i, _ in examples)
     ds = converter(ds, {"inputs": inputs_length, "targets": length - inputs_length})
     rows = list(ds.as_numpy_iterator())
     return {key: np.stack([row[key] for row in rows]) for key in rows[0]}
 
 
 @pytest.mark.parametrize("add_eos", [True, False], ids=["eos", "no-eos"])
-def test_features_equal_seqio_prefix_lm_converter(demo_vocab, add_eos):
+def test_features_equal_seqio_prefix_lm_converter(demo_codec, add_eos):
     records = [
         *_records("demo_sorting", 1),
         *_records("demo_sortedness", 1),
@@ -71,26 +71,26 @@ def test_features_equal_seqio_prefix_lm_converter(demo_vocab, add_eos):
         *_records("demo_correction", 1),
     ]
     examples = [(r.inputs, r.targets) for r in records]
-    ours = scoring.prefix_lm_features(examples, eos=add_eos)
+    ours = scoring.prefix_lm_features(demo_codec, examples, eos=add_eos)
     length = ours["decoder_target_tokens"].shape[1]
     assert length % 64 == 0 and length < 2048
-    theirs = _seqio_features(examples, length, add_eos=add_eos)
+    theirs = _seqio_features(demo_codec, examples, length, add_eos=add_eos)
     assert sorted(theirs) == sorted(ours)
     for key, value in theirs.items():
         assert ours[key].dtype == value.dtype, key
         np.testing.assert_array_equal(ours[key], value, err_msg=key)
 
 
-def test_overlong_examples_raise_naming_the_index(demo_vocab):
+def test_overlong_examples_raise_naming_the_index(demo_codec):
     records = _records("demo_support", 2)
     long = dataclasses.replace(records[1], context=(("facts", "x " * 200), ("claim", "y")))
     with pytest.raises(ValueError, match=r"example 1 .*max_length 256"):
         scoring.prefix_lm_features(
-            [(r.inputs, r.targets) for r in (records[0], long)], max_length=256
+            demo_codec, [(r.inputs, r.targets) for r in (records[0], long)], max_length=256
         )
     with pytest.raises(ValueError, match=r"record 1: option 0 .*never truncates"):
         scoring.option_probabilities(
-            Transformer(TINY), _params(TINY), [records[0], long], max_length=256
+            Transformer(TINY), _params(TINY), demo_codec, [records[0], long], max_length=256
         )
 
 
@@ -103,36 +103,36 @@ def test_option_targets():
     assert explained == [(f"EVALUATION:\nscore: {k}\n", False) for k in record.options]
 
 
-def test_probabilities_sum_to_one_deterministic_and_batch_independent(demo_vocab):
+def test_probabilities_sum_to_one_deterministic_and_batch_independent(demo_codec):
     model, params = Transformer(TINY), _params(TINY)
     records = [
         *_records("demo_sortedness", 2),
         *_records("demo_sorting", 2),
         _explained(_records("demo_support", 1)[0]),
     ]
-    probs = scoring.option_probabilities(model, params, records, batch_size=2)
+    probs = scoring.option_probabilities(model, params, demo_codec, records, batch_size=2)
     for record, p in zip(records, probs, strict=True):
         assert list(p) == list(record.options)
         assert sum(p.values()) == pytest.approx(1.0, abs=1e-6)
         assert all(0.0 < v < 1.0 for v in p.values())
-    assert scoring.option_probabilities(model, params, records, batch_size=2) == probs
-    alone = scoring.option_probabilities(model, params, records, batch_size=8)
+    assert scoring.option_probabilities(model, params, demo_codec, records, batch_size=2) == probs
+    alone = scoring.option_probabilities(model, params, demo_codec, records, batch_size=8)
     for a, b in zip(alone, probs, strict=True):
         np.testing.assert_allclose(list(a.values()), list(b.values()), rtol=1e-4)
 
     # The option log-prob of the true answer is the (negated) training loss on that example.
     record = records[0]
-    features = scoring.prefix_lm_features([(record.inputs, record.targets)])
+    features = scoring.prefix_lm_features(demo_codec, [(record.inputs, record.targets)])
     _, out = jax.jit(functools.partial(compute_loss, model))(params, features)
     np.testing.assert_allclose(
         scoring.sequence_logprobs(model, params, features), [-out.loss_sum], rtol=1e-5
     )
 
 
-def test_open_ended_records_raise(demo_vocab):
+def test_open_ended_records_raise(demo_codec):
     record = _records("demo_correction", 1)[0]
     with pytest.raises(ValueError, match=r"record 0 .*no options.*generate mode"):
-        scoring.option_probabilities(Transformer(TINY), _params(TINY), [record])
+        scoring.option_probabilities(Transformer(TINY), _params(TINY), demo_codec, [record])
 
 
 def test_expected_score_by_hand():
@@ -144,14 +144,14 @@ def test_expected_score_by_hand():
     assert scoring.verdict({"A": 0.5, "B": 0.5}) == "A"  # ties go to the earlier option
 
 
-def test_trained_judge_gets_the_option_it_learned(demo_vocab):
+def test_trained_judge_gets_the_option_it_learned(demo_codec):
     """A few Adam steps on records all answered 'No' make 'No' overwhelmingly likely on
     held-out records in score mode, and generate mode reproduces the memorised evaluations
     (greedy decoding from seqio's prompt convention gives exactly the training targets)."""
     model = Transformer(TINY)
     train = [r for r in _records("demo_support", 40, "train") if r.answer == "No"][:8]
     held_out = [r for r in _records("demo_support", 20) if r.answer == "Yes"][:3]
-    features = scoring.prefix_lm_features([(r.inputs, r.targets) for r in train])
+    features = scoring.prefix_lm_features(demo_codec, [(r.inputs, r.targets) for r in train])
     optimizer = optax.adam(1e-2)
 
     @jax.jit
@@ -165,9 +165,11 @@ def test_trained_judge_gets_the_option_it_learned(demo_vocab):
     for _ in range(30):
         params, opt_state = step(params, opt_state)
 
-    probs = scoring.option_probabilities(model, params, held_out)
+    probs = scoring.option_probabilities(model, params, demo_codec, held_out)
     assert all(p["No"] > 0.95 for p in probs), probs
-    generated = generation.generate_evaluations(model, params, train[:3], max_new_tokens=24)
+    generated = generation.generate_evaluations(
+        model, params, demo_codec, train[:3], max_new_tokens=24
+    )
     assert [g.text for g in generated] == [r.targets for r in train[:3]], generated
     assert [g.answer for g in generated] == ["No"] * 3
     assert all(g.finished for g in generated)
@@ -192,7 +194,7 @@ def _pair(better: str, worse: str, index: int):
     )
 
 
-def _fake_scorer(judge):
+def _fake_scorer(demo_codec, judge):
     """A sequence_logprobs stand-in: judge(inputs_text, targets_text) -> log-prob per row."""
     calls = []
 
@@ -206,15 +208,15 @@ def _fake_scorer(judge):
             if not weights.any():
                 out.append(0.0)  # a padding row
                 continue
-            inputs = vocabularies.VOCABULARY.decode(tokens[(weights == 0) & (tokens > 0)].tolist())
-            targets = vocabularies.VOCABULARY.decode(tokens[(weights > 0) & (tokens > 1)].tolist())
+            inputs = demo_codec.vocabulary.decode(tokens[(weights == 0) & (tokens > 0)].tolist())
+            targets = demo_codec.vocabulary.decode(tokens[(weights > 0) & (tokens > 1)].tolist())
             out.append(judge(inputs, targets))
         return np.asarray(out, np.float32)
 
     return fake, calls
 
 
-def test_swap_responses(demo_vocab):
+def test_swap_responses(demo_codec):
     record = _pair("2", "3", index=0)
     assert dict(record.context)["response_a"] == "2" and record.answer == "A"
     swapped = scoring.swap_responses(record)
@@ -236,11 +238,13 @@ def test_swap_responses(demo_vocab):
         scoring.swap_responses(no_pair)
 
 
-def test_always_first_judge_is_inconsistent(demo_vocab, monkeypatch):
-    fake, calls = _fake_scorer(lambda inputs, targets: 0.0 if "answer: A" in targets else -5.0)
+def test_always_first_judge_is_inconsistent(demo_codec, monkeypatch):
+    fake, calls = _fake_scorer(
+        demo_codec, lambda inputs, targets: 0.0 if "answer: A" in targets else -5.0
+    )
     monkeypatch.setattr(scoring, "sequence_logprobs", fake)
     records = [_pair("2", "3", index=0), _pair("2", "3", index=1)]
-    verdicts = scoring.pairwise_both_orders(None, None, records)
+    verdicts = scoring.pairwise_both_orders(None, None, demo_codec, records)
     assert len(calls) == 1  # both orders of both records in one forward pass
     for v in verdicts:
         assert v.verdicts == ("A", "A")
@@ -249,15 +253,15 @@ def test_always_first_judge_is_inconsistent(demo_vocab, monkeypatch):
         assert v.p_a_better_by_order[0] == pytest.approx(1 / (1 + np.exp(-5.0)))
 
 
-def test_content_judge_is_consistent(demo_vocab, monkeypatch):
+def test_content_judge_is_consistent(demo_codec, monkeypatch):
     def prefers_two(inputs, targets):
         slot = "A" if "response_a: 2\n" in inputs else "B"
         return 0.0 if f"answer: {slot}" in targets else -3.0
 
-    fake, _ = _fake_scorer(prefers_two)
+    fake, _ = _fake_scorer(demo_codec, prefers_two)
     monkeypatch.setattr(scoring, "sequence_logprobs", fake)
     records = [_pair("2", "3", index=0), _pair("2", "3", index=1)]  # "2" first, then second
-    first, second = scoring.pairwise_both_orders(None, None, records, batch_size=1)
+    first, second = scoring.pairwise_both_orders(None, None, demo_codec, records, batch_size=1)
     p = 1 / (1 + np.exp(-3.0))
     assert first.consistent and first.verdicts == ("A", "B")
     assert first.p_a_better == pytest.approx(p)

@@ -4,12 +4,10 @@ budget, an interrupted and resumed search, the weights, and a flame_opt_rm run f
 import json
 import os
 
-import gin
 import pytest
 
-from flame_jax import cli
+from flame_jax import cli, configurables
 from flame_jax.recipes import opt_rm, tailpatch
-from flame_jax.training import train as train_lib
 
 
 def test_evaluation_steps():
@@ -107,8 +105,7 @@ def test_search_end_to_end_with_an_interruption(tmp_path, demo_checkpoint, demo_
     assert set(weights) == {"demo_sorting", "demo_support"} and min(weights.values()) >= 3000
     assert os.path.exists(os.path.join(workdir, "opt_rm", "report.md"))
 
-    gin.clear_config()
-    result = train_lib.main(
+    result = configurables.train_main(
         [
             "--gin_file=gin/models/tiny.gin",
             "--gin_file=gin/runs/flame_opt_rm.gin",

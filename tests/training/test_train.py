@@ -16,6 +16,7 @@ import pytest
 from flax import linen as nn
 
 from flame_jax.data import features
+from flame_jax.data.codec import Codec
 from flame_jax.models import Transformer, TransformerConfig
 from flame_jax.training import optimizers, steps
 from flame_jax.training import train as train_lib
@@ -33,9 +34,10 @@ CONFIG = TransformerConfig(
 LENGTHS = {"inputs": 224, "targets": 32}
 
 
-def _train(model_dir, train_steps, **kw):
+def _train(model_dir, train_steps, vocab, **kw):
     kw.setdefault("checkpoint_every", 2)
     return train_lib.train(
+        codec=Codec.load(vocab),
         model_dir=str(model_dir),
         mixture_or_task_name="demo",
         model_config=CONFIG,
@@ -50,29 +52,33 @@ def _train(model_dir, train_steps, **kw):
 
 
 def test_resume_continues_the_same_stream(tmp_path, demo_vocab):
-    straight = _train(tmp_path / "a", 6)
-    first = _train(tmp_path / "b", 4)
-    resumed = _train(tmp_path / "b", 6)
+    straight = _train(tmp_path / "a", 6, demo_vocab)
+    first = _train(tmp_path / "b", 4, demo_vocab)
+    resumed = _train(tmp_path / "b", 6, demo_vocab)
     assert [h["step"] for h in resumed.history] == [5, 6]
     losses = {h["step"]: h["loss"] for h in straight.history}
     np.testing.assert_allclose([h["loss"] for h in first.history], [losses[s] for s in range(1, 5)])
     np.testing.assert_allclose(
         [h["loss"] for h in resumed.history], [losses[5], losses[6]], rtol=1e-5
     )
-    assert _train(tmp_path / "b", 6).history == []  # TRAIN_STEPS is absolute: nothing left
+    assert (
+        _train(tmp_path / "b", 6, demo_vocab).history == []
+    )  # TRAIN_STEPS is absolute: nothing left
 
 
 def test_fine_tuning_continues_the_initial_checkpoints_step(tmp_path, demo_vocab):
-    base = _train(tmp_path / "base", 4)
-    tuned = _train(tmp_path / "tuned", 6, initial_checkpoint_path=str(tmp_path / "base"))
+    base = _train(tmp_path / "base", 4, demo_vocab)
+    tuned = _train(
+        tmp_path / "tuned", 6, demo_vocab, initial_checkpoint_path=str(tmp_path / "base")
+    )
     assert [h["step"] for h in tuned.history] == [5, 6]  # TRAIN_STEPS absolute, as in t5x
     assert tuned.history[0]["loss"] < base.history[0]["loss"]  # started from trained weights
 
 
-def test_microbatches_equal_the_full_batch(demo_vocab):
+def test_microbatches_equal_the_full_batch(demo_codec):
     batch = next(
         features.get_dataset(
-            "demo", sequence_length=256, targets_length=32, batch_size=8
+            "demo", codec=demo_codec, sequence_length=256, targets_length=32, batch_size=8
         ).as_numpy_iterator()
     )
     model = Transformer(CONFIG)
@@ -88,7 +94,7 @@ def test_microbatches_equal_the_full_batch(demo_vocab):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
-def test_non_finite_step_keeps_parameters_and_stops_the_run(demo_vocab):
+def test_non_finite_step_keeps_parameters_and_stops_the_run(demo_codec):
     model = Transformer(CONFIG)
     import flax.linen as nn
 
@@ -100,7 +106,7 @@ def test_non_finite_step_keeps_parameters_and_stops_the_run(demo_vocab):
     state = TrainState(jnp.zeros((), jnp.int32), params, tx.init(params))
     batch = next(
         features.get_dataset(
-            "demo", sequence_length=256, targets_length=32, batch_size=2
+            "demo", codec=demo_codec, sequence_length=256, targets_length=32, batch_size=2
         ).as_numpy_iterator()
     )
     batch = {k: np.array(v) for k, v in batch.items()}
@@ -128,18 +134,18 @@ _SCRIPT = textwrap.dedent(
     """
     import json, os, sys
     sys.path.insert(0, {tests!r})
-    from flame_jax.data import vocabularies
-    vocabularies.set_vocabulary_path({vocab!r})
     import flame_tasks
     from training.test_train import _train
     mesh = json.loads(sys.argv[3]) if len(sys.argv) > 3 else None
-    result = _train(sys.argv[1], int(sys.argv[2]), mesh_shape=mesh, checkpoint_every=1)
+    result = _train(sys.argv[1], int(sys.argv[2]), {vocab!r}, mesh_shape=mesh, checkpoint_every=1)
     if len(sys.argv) > 3:  # the first global batch as every device holds it, gathered
         import jax
         from jax.experimental import multihost_utils
         from flame_jax import partitioning
         from flame_jax.data import features
-        batch = next(features.get_dataset("demo", sequence_length=256, targets_length=32,
+        from flame_jax.data.codec import Codec
+        batch = next(features.get_dataset("demo", codec=Codec.load({vocab!r}),
+                                          sequence_length=256, targets_length=32,
                                           batch_size=4, seed=0).as_numpy_iterator())
         placed = partitioning.global_batch_from_full(
             batch, partitioning.make_mesh(**mesh))["decoder_target_tokens"]
@@ -244,20 +250,25 @@ def test_two_processes_equal_one(tmp_path, demo_vocab):
 
 
 def test_flags_parse_the_t5x_way():
-    files, bindings, paths = train_lib.parse_flags(
+    import argparse
+
+    from flame_jax import configurables
+
+    args, bindings, paths = configurables.parse_flags(
         [
             "--gin_file=gin/runs/demo.gin",
             '--gin.MODEL_DIR="/tmp/x"',
             "--gin_bindings=train.seed=3",
             "--gin_search_paths=/a,/b",
-        ]
+        ],
+        argparse.ArgumentParser(),
     )
-    assert files == ["gin/runs/demo.gin"]
+    assert args.gin_file == ["gin/runs/demo.gin"]
     assert bindings == ["train.seed=3", 'MODEL_DIR = "/tmp/x"']
     assert paths[:2] == ["/a", "/b"]
 
 
 def test_relative_model_dir(tmp_path, demo_vocab, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert _train("relative_run", 2).step == 2
+    assert _train("relative_run", 2, demo_vocab).step == 2
     assert (tmp_path / "relative_run" / "checkpoints" / "2").is_dir()

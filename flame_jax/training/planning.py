@@ -2,7 +2,6 @@
 
     flame-jax plan --gin_file=gin/models/gemma2_27b.gin --gin_file=gin/runs/flame.gin \\
         --topology v5p-512 [--mesh data=1,fsdp=32,model=8] [--json]
-    python -m flame_jax.plan ...            (the same flags)
 
 `plan()` builds the train state and one batch as abstract shapes (jax.ShapeDtypeStruct with
 NamedShardings: nothing is materialised, so a 27B model costs no memory here), lowers and
@@ -49,17 +48,14 @@ full remat recomputes the forward pass) against 1.10e16 model FLOPs.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import difflib
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import flax.linen as nn
@@ -71,78 +67,10 @@ from jax.sharding import AbstractMesh, Mesh, NamedSharding, PartitionSpec
 from flame_jax import partitioning
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import optimizers, steps
-from flame_jax.training import train as train_lib
+from flame_jax.training.chips import GIB, parse_topology
 from flame_jax.training.state import TrainState
 
-GIB = 2**30
 TIGHT = 0.9  # a plan over 90% of HBM fits, but tightly: XLA:TPU's own figures may differ
-
-# -- TPU generations and slice names -------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Chip:
-    """One TPU generation: HBM and dense bfloat16 peak per chip, and what a slice name counts.
-
-    `cores_per_chip` is what the number in an accelerator type counts per chip: v4 and v5p
-    name TensorCores (2 per chip, one "megacore" jax device), v5e and v6e name chips.
-    """
-
-    name: str
-    hbm_bytes: int
-    peak_flops: float
-    cores_per_chip: int
-
-
-# Cloud TPU system-architecture pages (cloud.google.com/tpu/docs/v4, /v5e, /v5p, /v6e):
-# v4 32 GiB, 275 TFLOP/s, 2 TensorCores; v5e 16 GiB, 197 TFLOP/s, 1 TensorCore; v5p 95 GiB,
-# 459 TFLOP/s, 2 TensorCores (v5p-128 = 4x4x4 = 64 chips); v6e (Trillium) 32 GiB, 918 TFLOP/s,
-# 1 TensorCore. The same peaks as flame_jax.training.metrics.PEAK_FLOPS_PER_CHIP.
-CHIPS = {
-    "v4": Chip("v4", 32 * GIB, 275e12, 2),
-    "v5e": Chip("v5e", 16 * GIB, 197e12, 1),
-    "v5p": Chip("v5p", 95 * GIB, 459e12, 2),
-    "v6e": Chip("v6e", 32 * GIB, 918e12, 1),
-}
-# Accelerator-type prefixes (gcloud's names, and the generation names) -> CHIPS key.
-_PREFIXES = {"v4": "v4", "v5p": "v5p", "v5litepod": "v5e", "v5e": "v5e", "v6e": "v6e"}
-
-
-@dataclasses.dataclass(frozen=True)
-class Topology:
-    """A slice: its accelerator type (e.g. "v5p-128"), chip generation and chip count."""
-
-    name: str
-    chip: Chip
-    num_chips: int
-
-
-def parse_topology(name: str) -> Topology:
-    """A Cloud TPU accelerator type -> its chips: v5p-128 -> 64 v5p chips, v4-8 -> 4 v4
-    chips (the number counts TensorCores, 2 per chip), v5litepod-16 -> 16 v5e chips and
-    v6e-256 -> 256 chips (the number counts chips)."""
-    examples = "e.g. v5p-128 (64 chips), v4-8 (4 chips), v5litepod-16 (16 chips), v6e-256"
-    match = re.fullmatch(r"([a-z0-9]+)-(\d+)", name.strip().lower())
-    if not match or match.group(1) not in _PREFIXES:
-        prefix = match.group(1) if match else name.split("-", maxsplit=1)[0].lower()
-        close = difflib.get_close_matches(prefix, _PREFIXES, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(
-            f"unknown TPU topology {name!r}: expected GENERATION-NUMBER with GENERATION one of "
-            f"{', '.join(_PREFIXES)} ({examples}).{hint}"
-        )
-    chip = CHIPS[_PREFIXES[match.group(1)]]
-    count = int(match.group(2))
-    if count < 1 or count % chip.cores_per_chip:
-        counted = (
-            f"TensorCores, {chip.cores_per_chip} per chip, so it must be a positive multiple of "
-            f"{chip.cores_per_chip}"
-            if chip.cores_per_chip > 1
-            else "chips, so it must be positive"
-        )
-        raise ValueError(f"TPU topology {name!r}: a {chip.name} slice's number counts {counted}")
-    return Topology(name, chip, count // chip.cores_per_chip)
-
 
 # -- the plan ------------------------------------------------------------------------------
 
@@ -377,7 +305,7 @@ def plan(
     )
     notes.append(
         "formula = exact sharded parameters and optimizer state + estimates of the rest "
-        "(flame_jax/plan.py: estimate_memory; within about 25% of XLA's totals so far)"
+        "(flame_jax/training/planning.py: estimate_memory; within about 25% of XLA's totals so far)"
     )
     result = Plan(
         name=name,
@@ -833,9 +761,9 @@ def run_in_subprocess(
     ]
     env["XLA_FLAGS"] = " ".join([*flags, f"--xla_force_host_platform_device_count={num_devices}"])
     env["JAX_PLATFORMS"] = "cpu"
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    code = "import sys; from flame_jax import plan; sys.exit(plan._child())"
+    code = "import sys; from flame_jax.training import planning; sys.exit(planning._child())"
     try:
         proc = subprocess.run(
             [sys.executable, "-c", code],
@@ -866,157 +794,3 @@ def _child() -> int:
     config = TransformerConfig(**spec.pop("model_config"))
     print(_MARKER + json.dumps(plan(config, **spec).to_dict()), flush=True)
     return 0
-
-
-# -- the command line ----------------------------------------------------------------------
-
-
-def _gin_value(name: str, default: Any = None) -> Any:
-    """A bound parameter's value, macros (%BATCH_SIZE) evaluated; `default` when unbound."""
-    import gin  # noqa: PLC0415  (gin sits on top: only the command line touches it)
-
-    try:
-        return _evaluated(gin.query_parameter(name))
-    except ValueError:
-        return default
-
-
-def _evaluated(value: Any) -> Any:
-    import gin  # noqa: PLC0415
-
-    if isinstance(value, gin.config.ConfigurableReference):  # a macro: %TRAIN_STEPS
-        return value.scoped_configurable_fn()
-    return value
-
-
-def _spec_from_gin(files: Sequence[str], bindings: Sequence[str], paths: Sequence[str]):
-    """(model config, train's and make_optimizer's bindings) from gin files."""
-    import gin  # noqa: PLC0415
-
-    from flame_jax import configurables  # noqa: PLC0415
-
-    gin.clear_config()
-    for path in paths:
-        gin.add_config_file_search_path(path)
-    # Not finalized: a run gin's %gin.REQUIRED macros (MODEL_DIR, ...) do not matter here.
-    gin.parse_config_files_and_bindings(files, bindings, finalize_config=False)
-    config = configurables.model_config_from_gin()
-    try:
-        optimizer = {k: _evaluated(v) for k, v in gin.get_bindings("make_optimizer").items()}
-    except ValueError:
-        optimizer = {}
-    train = {
-        key: _gin_value(f"train.{key}")
-        for key in (
-            "batch_size",
-            "task_feature_lengths",
-            "mesh_shape",
-            "num_microbatches",
-            "dropout_rate",
-            "z_loss",
-        )
-    }
-    return config, train, optimizer
-
-
-def _parse_mesh(text: str) -> dict[str, int]:
-    try:
-        pairs = [part.split("=") for part in text.split(",") if part]
-        return {k.strip(): int(v) for k, v in pairs}
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(
-            f"--mesh takes AXIS=SIZE pairs, e.g. data=1,fsdp=32,model=8; got {text!r}"
-        ) from e
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="flame-jax plan", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--gin_file", action="append", default=[], required=True)
-    parser.add_argument("--gin_bindings", action="append", default=[])
-    parser.add_argument("--gin_search_paths", default="")
-    parser.add_argument("--topology", help="a TPU slice, e.g. v5p-512 (256 chips), v4-256")
-    parser.add_argument("--devices", type=int, help="device count, instead of --topology")
-    parser.add_argument("--chip", choices=sorted(CHIPS), help="with --devices: the HBM")
-    parser.add_argument("--hbm_gib", type=float, help="HBM per chip (overrides the chip's)")
-    parser.add_argument("--mesh", type=_parse_mesh, help="data=..,fsdp=..,model=.. (-1 once)")
-    parser.add_argument("--batch_size", type=int, help="default: the gin's train.batch_size")
-    parser.add_argument("--sequence_length", type=int, help="default: TASK_FEATURE_LENGTHS")
-    parser.add_argument("--num_microbatches", type=int)
-    parser.add_argument("--optimizer", choices=optimizers.OPTIMIZERS)
-    parser.add_argument("--remat", choices=("none", "minimal", "full"))
-    parser.add_argument("--param_dtype", choices=("float32", "bfloat16"))
-    parser.add_argument("--dtype", choices=("float32", "bfloat16"))
-    parser.add_argument("--analytic", action="store_true", help="formula only, no XLA")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="compile limit, s")
-    parser.add_argument("--json", action="store_true")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`flame-jax plan`: prints the plan (or its JSON); 0 when it fits, 1 when it does not."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    gin_macros = [a for a in argv if a.startswith("--gin.") and "=" in a]
-    parser = _parser()
-    args = parser.parse_args([a for a in argv if a not in gin_macros])
-    bindings = args.gin_bindings + [
-        "{} = {}".format(*a[len("--gin.") :].split("=", 1)) for a in gin_macros
-    ]
-    paths = [p for p in args.gin_search_paths.split(",") if p] + [".", train_lib.REPO_ROOT]
-    config, train, optimizer = _spec_from_gin(args.gin_file, bindings, paths)
-    if train["dropout_rate"] is not None:  # as train() applies it
-        config = dataclasses.replace(config, dropout_rate=train["dropout_rate"])
-    batch_size = args.batch_size or train["batch_size"]
-    length = args.sequence_length or train["task_feature_lengths"]
-    if not batch_size or not length:
-        parser.error(
-            "the gin files bind no train.batch_size / task_feature_lengths (add a run gin) "
-            "and --batch_size / --sequence_length are not given"
-        )
-    if not args.topology and not args.devices:
-        parser.error("give --topology (e.g. v5p-512) or --devices N")
-    if not args.topology and args.chip:  # the slice of that many chips, by its name
-        chip = CHIPS[args.chip]
-        prefix = "v5litepod" if chip.name == "v5e" else chip.name
-        args.topology = f"{prefix}-{args.devices * chip.cores_per_chip}"
-    if not args.topology and not args.hbm_gib:
-        parser.error("with --devices, give --chip or --hbm_gib")
-    num_devices = args.devices or parse_topology(args.topology).num_chips
-    hbm = args.hbm_gib * GIB if args.hbm_gib else parse_topology(args.topology).chip.hbm_bytes
-    spec = {
-        "batch_size": batch_size,
-        "sequence_length": length,
-        "topology": args.topology,
-        "mesh_shape": args.mesh or train["mesh_shape"],
-        "hbm_bytes": int(hbm),
-        "optimizer": args.optimizer or optimizer.get("name", "adam"),
-        "optimizer_options": {k: v for k, v in optimizer.items() if k != "name"},
-        "num_microbatches": args.num_microbatches or train["num_microbatches"] or 1,
-        "remat_policy": args.remat,
-        "param_dtype": args.param_dtype,
-        "dtype": args.dtype,
-        "z_loss": train["z_loss"] or 0.0,
-        "name": _model_name(args.gin_file),
-    }
-    # The formula first: it checks the arguments in a second, before any child starts, and
-    # stands in (labelled) if compiling takes longer than --timeout.
-    result = plan(config, num_devices=num_devices, **{**spec, "compile": False})
-    if not args.analytic:
-        try:
-            result = run_in_subprocess(
-                {**spec, "model_config": dataclasses.asdict(config)},
-                num_devices,
-                timeout=args.timeout,
-            )
-        except TimeoutError as e:
-            result = dataclasses.replace(result, notes=[*result.notes, str(e)])
-    print(json.dumps(result.to_dict(), indent=1) if args.json else result.report())
-    return 0 if result.fits else 1
-
-
-def _model_name(gin_files: Sequence[str]) -> str:
-    models = [f for f in gin_files if "models" in f.replace("\\", "/").split("/")]
-    return os.path.splitext(os.path.basename((models or gin_files)[0]))[0]
-
-
-if __name__ == "__main__":
-    sys.exit(main())

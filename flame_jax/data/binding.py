@@ -1,0 +1,70 @@
+"""What a seqio dataset of the collection is built with: its vocabulary, its data dir, and
+whether its tasks are read from the offline cache.
+
+seqio registers a task once per process with fixed output features, and reads its source
+through a dataset function that takes only (split, shuffle_files, seed). So the FLAMe tasks
+register a vocabulary adaptor (`vocabularies.TaskVocabulary`) and a dataset function that look
+these two values up here, and every function that builds a dataset (features.get_dataset, the
+mixture statistics, inspection, the cache job) binds them for the duration of the build:
+
+    with binding.bound(vocabulary=codec.vocabulary, data_dir=data_dir):
+        dataset = seqio.get_dataset(...)
+
+tf.data traces the tokenizer and reads the data dir while the dataset is built, so the values
+are baked into it and the binding can end. A binding is a ContextVar: it holds for the thread
+(or asyncio task) that made it, two judges or two datasets with different vocabularies live
+side by side, and there is no process-wide default: an unbound build fails with an error that
+says what to pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Binding:
+    vocabulary: Any = None  # a seqio.Vocabulary
+    data_dir: str | None = None
+    use_cached: bool = False  # the tasks are read from the offline cache (data/cache.py)
+
+
+_UNBOUND = Binding()  # frozen: safe to share
+_BINDING: contextvars.ContextVar[Binding] = contextvars.ContextVar(
+    "flame_jax_dataset_binding",
+    default=_UNBOUND,
+)
+
+
+@contextlib.contextmanager
+def bound(
+    *, vocabulary: Any = None, data_dir: str | None = None, use_cached: bool | None = None
+) -> Iterator[Binding]:
+    """Binds the values of the datasets built inside; None keeps the outer binding's value (so
+    a data-only binding inside a codec binding keeps the vocabulary)."""
+    outer = _BINDING.get()
+    token = _BINDING.set(
+        Binding(
+            vocabulary if vocabulary is not None else outer.vocabulary,
+            data_dir if data_dir is not None else outer.data_dir,
+            use_cached if use_cached is not None else outer.use_cached,
+        )
+    )
+    try:
+        yield _BINDING.get()
+    finally:
+        _BINDING.reset(token)
+
+
+def bind_for_this_thread(*, vocabulary: Any = None, data_dir: str | None = None) -> None:
+    """Binds without a scope, for a thread that builds datasets it does not call for itself:
+    a Beam worker's setup function, or a door handing over to another program (t5x)."""
+    _BINDING.set(Binding(vocabulary, data_dir))
+
+
+def current() -> Binding:
+    return _BINDING.get()
