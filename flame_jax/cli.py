@@ -288,11 +288,10 @@ def _convert(args: argparse.Namespace) -> int:
         vocabulary = args.vocabulary
         if located.run:  # a training run: its config.gin names the vocabulary
             vocabulary = vocabulary or configurables.run_vocabulary(located.directory)
-        else:  # an hf-to-flame output: its model.gin and tokenizer.model
+        else:  # an hf-to-flame output: its model.gin and tokenizer.model or tokenizer.json
             gin.clear_config()
             gin.parse_config_file(located.gin_file, skip_unknown=True)
-            own = os.path.join(located.directory, "tokenizer.model")
-            vocabulary = vocabulary or (own if os.path.exists(own) else None)
+            vocabulary = vocabulary or convert.importing.vocabulary_in(located.directory)
         hf_metadata = args.hf_metadata
         if hf_metadata is None and not located.run:  # an hf-to-flame output keeps it in hf/
             own = os.path.join(located.directory, "hf")
@@ -323,7 +322,7 @@ def _add_convert_parser(commands) -> None:
     imp.add_argument("--dtype", default="bfloat16", help="compute dtype written to model.gin")
     imp.add_argument("--mesh", default=None, help="e.g. fsdp=-1,model=2 (default all fsdp)")
     imp.add_argument(
-        "--skip_vocabulary", action="store_true", help="no tokenizer.model: weights only"
+        "--skip_vocabulary", action="store_true", help="weights only: write no vocabulary"
     )
     exp = sub.add_parser("flame-to-hf", help="a checkpoint -> a Hugging Face model folder")
     exp.add_argument("--checkpoint", required=True, help="a MODEL_DIR, a step, or an import")
