@@ -1,7 +1,9 @@
 """Hugging Face export: import -> export -> import is the identity; exported folders load in
 transformers with the same logits; a fine-tuned run exports through the CLI; the tokenizer
-written for a SentencePiece vocabulary gives seqio's ids."""
+written for a SentencePiece vocabulary gives seqio's ids; tokenizer.json vocabularies (Llama 3,
+Qwen2) come back as they were imported."""
 
+import filecmp
 import json
 import os
 import shutil
@@ -9,7 +11,7 @@ import shutil
 import jax
 import numpy as np
 import pytest
-from hf_models import build_hf_model, hf_logits, tokens_for
+from hf_models import BPE_SAMPLES, build_bpe_model, build_hf_model, hf_logits, tokens_for
 from test_importing import GEMMA_TEMPLATE
 
 from flame_jax import cli
@@ -243,3 +245,47 @@ def test_written_tokenizer_for_dummy_prefix_vocabularies(tmp_path, torch_threads
     assert same == [True, True, True, True, False, True]
     for text in SAMPLES:
         assert tokenizer.decode(sp.encode(text)) == text
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2"])
+def test_tokenizer_json_vocabularies_export(family, tmp_path, torch_threads):
+    """The imported tokenizer.json and tokenizer_config.json come back with the export; a
+    tokenizer.json from elsewhere is copied with its config, and the generated config.json takes
+    its EOS/BOS ids and no pad id (id 0 is a real token)."""
+    import transformers
+
+    from flame_jax.data.hf_vocabulary import HuggingFaceVocabulary
+
+    hf_dir = str(tmp_path / "hf")
+    build_bpe_model(family, hf_dir)
+    imported = importing.hf_to_flame(hf_dir, str(tmp_path / "flame"), progress=None)
+    out = str(tmp_path / "export")
+    args = ["--checkpoint", imported.output, "--output", out, "--dtype", "float32"]
+    assert cli.main(["convert", "flame-to-hf", *args]) == 0
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        assert filecmp.cmp(os.path.join(hf_dir, name), os.path.join(out, name), shallow=False)
+    original = transformers.AutoTokenizer.from_pretrained(hf_dir)
+    exported = transformers.AutoTokenizer.from_pretrained(out)
+    for text in BPE_SAMPLES:
+        assert exported(text)["input_ids"] == original(text)["input_ids"]
+
+    elsewhere = tmp_path / "vocab"
+    elsewhere.mkdir()
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copyfile(os.path.join(hf_dir, name), elsewhere / name)
+    generated = str(tmp_path / "generated")
+    exporting.flame_to_hf(
+        imported.output,
+        imported.config,
+        generated,
+        vocabulary=str(elsewhere / "tokenizer.json"),
+        dtype="float32",
+        progress=None,
+    )
+    hf = json.load(open(os.path.join(generated, "config.json")))
+    vocabulary = HuggingFaceVocabulary(str(elsewhere))
+    assert hf["eos_token_id"] == vocabulary.eos_id and hf["bos_token_id"] == vocabulary.bos_id
+    assert hf["pad_token_id"] is None
+    tokenizer = transformers.AutoTokenizer.from_pretrained(generated)
+    for text in BPE_SAMPLES:
+        assert tokenizer(text)["input_ids"] == original(text)["input_ids"]
