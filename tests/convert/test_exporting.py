@@ -289,3 +289,55 @@ def test_tokenizer_json_vocabularies_export(family, tmp_path, torch_threads):
     tokenizer = transformers.AutoTokenizer.from_pretrained(generated)
     for text in BPE_SAMPLES:
         assert tokenizer(text)["input_ids"] == original(text)["input_ids"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs the lead's Codec wiring: the tasks' features and the chat template still use "
+    "the SentencePiece-only vocabularies.ConfiguredVocabulary; with "
+    "hf_vocabulary.load_vocabulary(path) behind it this passes (then drop this mark)",
+)
+def test_llama3_shaped_model_fine_tunes_on_its_tokenizer_json(tmp_path, torch_threads):
+    """hf-to-flame of a Llama-3-shaped folder (tokenizer.json only) -> `flame-jax train` 2 steps
+    with gin/runs/flame.gin on the written vocabulary inside Llama 3's chat markup -> flame-to-hf
+    gives back the base's tokenizer files."""
+    import gin
+
+    from flame_jax.data import chat
+    from flame_jax.training import train
+
+    hf_dir = str(tmp_path / "base")
+    build_bpe_model("llama", hf_dir, vocab_size=512)
+    base = str(tmp_path / "flame_base")
+    imported = importing.hf_to_flame(
+        hf_dir, base, scan_layers=False, dtype="float32", progress=None
+    )
+    assert imported.vocabulary == os.path.join(base, "tokenizer.json")
+    assert imported.chat_template == "llama3"
+
+    model_dir = str(tmp_path / "run")
+    gin.clear_config()
+    result = train.main(
+        [
+            f"--gin_file={base}/model.gin",
+            "--gin_file=gin/runs/flame.gin",
+            f'--gin.MODEL_DIR="{model_dir}"',
+            f'--gin.VOCABULARY="{imported.vocabulary}"',
+            f'--gin.INITIAL_CHECKPOINT_PATH="{base}"',
+            '--gin.MIXTURE_OR_TASK_NAME="demo"',
+            "--gin.TRAIN_STEPS=2",
+            "--gin.BATCH_SIZE=2",
+            "--gin.TASK_FEATURE_LENGTHS={'inputs': 480, 'targets': 32}",
+            "--gin_bindings=train.eval_every=None",
+        ]
+    )
+    assert result.step == 2
+    assert chat.current() == chat.TEMPLATES["llama3"]  # conftest puts it back
+
+    out = str(tmp_path / "export")
+    args = ["--checkpoint", model_dir, "--output", out, "--dtype", "float32"]
+    assert cli.main(["convert", "flame-to-hf", *args]) == 0
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        assert filecmp.cmp(os.path.join(hf_dir, name), os.path.join(out, name), shallow=False)
+    trained = _transformers_model(out)
+    assert trained.config.vocab_size == 512
