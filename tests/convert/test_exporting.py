@@ -103,6 +103,31 @@ def test_generated_config_loads_in_transformers(tmp_path, torch_threads):
         architectures.hf_config(config, "llama")
 
 
+def _fine_tune_two_steps(base: str, vocabulary: str, model_dir: str, *, inputs_length: int):
+    """`flame-jax train` 2 steps of gin/runs/flame.gin on the demo mixture from an hf-to-flame
+    output `base` (its model.gin first)."""
+    import gin
+
+    from flame_jax.training import train
+
+    gin.clear_config()
+    result = train.main(
+        [
+            f"--gin_file={base}/model.gin",
+            "--gin_file=gin/runs/flame.gin",
+            f'--gin.MODEL_DIR="{model_dir}"',
+            f'--gin.VOCABULARY="{vocabulary}"',
+            f'--gin.INITIAL_CHECKPOINT_PATH="{base}"',
+            '--gin.MIXTURE_OR_TASK_NAME="demo"',
+            "--gin.TRAIN_STEPS=2",
+            "--gin.BATCH_SIZE=2",
+            f"--gin.TASK_FEATURE_LENGTHS={{'inputs': {inputs_length}, 'targets': 32}}",
+            "--gin_bindings=train.eval_every=None",
+        ]
+    )
+    assert result.step == 2
+
+
 def test_fine_tuned_run_exports_through_the_cli(tmp_path, torch_threads, demo_vocab, capsys):
     """hf-to-flame -> `flame-jax train` 2 steps from it -> flame-to-hf of the run ->
     transformers loads model and tokenizer, and its logits are the fine-tuned model's."""
@@ -111,7 +136,6 @@ def test_fine_tuned_run_exports_through_the_cli(tmp_path, torch_threads, demo_vo
 
     from flame_jax import cli, configurables
     from flame_jax.data import chat
-    from flame_jax.training import train
 
     hf_dir = str(tmp_path / "base")
     build_hf_model("gemma2", hf_dir, vocab_size=1024)
@@ -133,22 +157,7 @@ def test_fine_tuned_run_exports_through_the_cli(tmp_path, torch_threads, demo_vo
     assert "fine-tune it: flame-jax train" in capsys.readouterr().out
 
     model_dir = str(tmp_path / "run")
-    gin.clear_config()
-    result = train.main(
-        [
-            f"--gin_file={base}/model.gin",
-            "--gin_file=gin/runs/flame.gin",
-            f'--gin.MODEL_DIR="{model_dir}"',
-            f'--gin.VOCABULARY="{base}/tokenizer.model"',
-            f'--gin.INITIAL_CHECKPOINT_PATH="{base}"',
-            '--gin.MIXTURE_OR_TASK_NAME="demo"',
-            "--gin.TRAIN_STEPS=2",
-            "--gin.BATCH_SIZE=2",
-            "--gin.TASK_FEATURE_LENGTHS={'inputs': 224, 'targets': 32}",
-            "--gin_bindings=train.eval_every=None",
-        ]
-    )
-    assert result.step == 2
+    _fine_tune_two_steps(base, f"{base}/tokenizer.model", model_dir, inputs_length=224)
 
     out = str(tmp_path / "export")
     assert (
@@ -301,10 +310,8 @@ def test_llama3_shaped_model_fine_tunes_on_its_tokenizer_json(tmp_path, torch_th
     """hf-to-flame of a Llama-3-shaped folder (tokenizer.json only) -> `flame-jax train` 2 steps
     with gin/runs/flame.gin on the written vocabulary inside Llama 3's chat markup -> flame-to-hf
     gives back the base's tokenizer files."""
-    import gin
 
     from flame_jax.data import chat
-    from flame_jax.training import train
 
     hf_dir = str(tmp_path / "base")
     build_bpe_model("llama", hf_dir, vocab_size=512)
@@ -316,22 +323,7 @@ def test_llama3_shaped_model_fine_tunes_on_its_tokenizer_json(tmp_path, torch_th
     assert imported.chat_template == "llama3"
 
     model_dir = str(tmp_path / "run")
-    gin.clear_config()
-    result = train.main(
-        [
-            f"--gin_file={base}/model.gin",
-            "--gin_file=gin/runs/flame.gin",
-            f'--gin.MODEL_DIR="{model_dir}"',
-            f'--gin.VOCABULARY="{imported.vocabulary}"',
-            f'--gin.INITIAL_CHECKPOINT_PATH="{base}"',
-            '--gin.MIXTURE_OR_TASK_NAME="demo"',
-            "--gin.TRAIN_STEPS=2",
-            "--gin.BATCH_SIZE=2",
-            "--gin.TASK_FEATURE_LENGTHS={'inputs': 480, 'targets': 32}",
-            "--gin_bindings=train.eval_every=None",
-        ]
-    )
-    assert result.step == 2
+    _fine_tune_two_steps(base, imported.vocabulary, model_dir, inputs_length=480)
     assert chat.current() == chat.TEMPLATES["llama3"]  # conftest puts it back
 
     out = str(tmp_path / "export")
