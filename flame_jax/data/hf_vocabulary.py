@@ -119,9 +119,8 @@ class HuggingFaceVocabulary(seqio.Vocabulary):
         self._bos_id = self._bos_token and self._required_id(self._bos_token, "bos_token")
         self._unk_id = self._unk_token and self._required_id(self._unk_token, "unk_token")
         self._size = max(self._tokenizer.get_vocab(with_added_tokens=True).values()) + 1
-        specials = {self._eos_token, self._bos_token, self._unk_token}
         digest = hashlib.sha256(content)
-        digest.update(json.dumps(sorted(s for s in specials if s)).encode())
+        digest.update(json.dumps([self._eos_token, self._bos_token, self._unk_token]).encode())
         self._digest = digest.hexdigest()
 
     @staticmethod

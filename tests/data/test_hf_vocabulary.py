@@ -9,7 +9,7 @@ import pytest
 import seqio
 import tensorflow as tf
 
-from flame_jax.data import hf_vocabulary, testing
+from flame_jax.data import hf_vocabulary, registry, testing
 from flame_jax.data.hf_vocabulary import HuggingFaceVocabulary
 
 CORPUS = [
@@ -49,7 +49,12 @@ def hf_tokenizer(bpe_dir):
 def test_ids_are_transformers_and_decoding_gives_the_text_back(bpe_dir, hf_tokenizer):
     vocabulary = HuggingFaceVocabulary(bpe_dir)
     specials = [t.content for t in vocabulary.tokenizer.get_added_tokens_decoder().values()]
-    for text in SAMPLES:
+    rendered = [  # FLAMe-formatted examples, as the tasks render them
+        record.inputs + record.targets
+        for name in ("demo_sorting", "demo_support")
+        for record in registry.first_records(registry.get_task(name), "train", 3)
+    ]
+    for text in SAMPLES + rendered:
         ids = list(vocabulary.encode(text))
         assert ids == hf_tokenizer(text, add_special_tokens=False)["input_ids"], text
         # Special tokens are matched in the text and dropped when decoding; decode stops at EOS.
