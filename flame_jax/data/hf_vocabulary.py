@@ -116,8 +116,12 @@ class HuggingFaceVocabulary(seqio.Vocabulary):
                 "(give eos_token)"
             )
         self._eos_id = self._required_id(self._eos_token, "eos_token")
-        self._bos_id = self._bos_token and self._required_id(self._bos_token, "bos_token")
-        self._unk_id = self._unk_token and self._required_id(self._unk_token, "unk_token")
+        self._bos_id = (
+            None if self._bos_token is None else self._required_id(self._bos_token, "bos_token")
+        )
+        self._unk_id = (
+            None if self._unk_token is None else self._required_id(self._unk_token, "unk_token")
+        )
         self._size = max(self._tokenizer.get_vocab(with_added_tokens=True).values()) + 1
         digest = hashlib.sha256(content)
         digest.update(json.dumps([self._eos_token, self._bos_token, self._unk_token]).encode())
