@@ -26,6 +26,7 @@ setuptools.setup(
         "tensorflow-datasets==4.9.10",
         "gin-config==0.5.0",
         "sentencepiece==0.2.2",  # 0.2.3's generated protobuf code needs protobuf>=7.36.1
+        "tokenizers==0.23.3",  # tokenizer.json vocabularies (Llama 3, Qwen2); transformers 5.24's
         "clu==0.0.12",
         "tensorboard>=2.20",  # CLU's summary writer imports it
         "numpy==2.4.6",

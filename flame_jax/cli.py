@@ -336,7 +336,7 @@ def _add_convert_parser(commands) -> None:
     imp.add_argument("--dtype", default="bfloat16", help="compute dtype written to model.gin")
     imp.add_argument("--mesh", default=None, help="e.g. fsdp=-1,model=2 (default all fsdp)")
     imp.add_argument(
-        "--skip_vocabulary", action="store_true", help="no tokenizer.model: weights only"
+        "--skip_vocabulary", action="store_true", help="weights only: write no vocabulary"
     )
     exp = sub.add_parser("flame-to-hf", help="a checkpoint -> a Hugging Face model folder")
     exp.add_argument("--checkpoint", required=True, help="a MODEL_DIR, a step, or an import")

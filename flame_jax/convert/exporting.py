@@ -8,8 +8,9 @@ parses it; `locate` finds it above a checkpoint path). config.json: the imported
 (OUTPUT/hf/config.json next to the vocabulary of an imported base, or `hf_metadata`) when it
 describes the same architecture, which keeps its token ids and limits; otherwise one generated
 for the inferred family (architectures.hf_config). Tokenizer: the imported model's tokenizer
-files when the run's vocabulary is the imported tokenizer.model, else tokenizer.model plus a
-tokenizer_config.json naming the class that reads it.
+files when the run's vocabulary is the imported tokenizer.model or tokenizer.json; else, for a
+SentencePiece vocabulary, tokenizer.model plus a tokenizer_config.json naming the class that
+reads it, and for a tokenizer.json, that file with the tokenizer_config.json next to it.
 
 Memory: parameters are restored from Orbax one group at a time (a layer, or one stacked
 parameter with scan_layers) and streamed into shards whose headers are planned up front, so
@@ -32,6 +33,7 @@ import numpy as np
 from flame_jax.convert import architectures, importing
 from flame_jax.convert.architectures import TensorMap
 from flame_jax.convert.safetensors_io import write_sharded
+from flame_jax.data import hf_vocabulary, vocabularies
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import checkpoints
 
@@ -143,12 +145,14 @@ def export_params(
     return write_sharded(output, specs, tensors(), max_shard_bytes=max_shard_bytes)
 
 
-def _sentencepiece_ids(vocabulary: str) -> dict[str, int | None]:
-    import sentencepiece as spm  # noqa: PLC0415
-
-    sp = spm.SentencePieceProcessor(model_file=vocabulary)
-    ids = {"pad_token_id": sp.pad_id(), "eos_token_id": sp.eos_id(), "bos_token_id": sp.bos_id()}
-    return {k: (v if v >= 0 else None) for k, v in ids.items()}
+def _vocabulary_ids(vocabulary: str) -> dict[str, int | None]:
+    """config.json's pad/eos/bos token ids of a vocabulary file (seqio's pad 0 is not a pad
+    token of a tokenizer.json vocabulary, where id 0 is a real token)."""
+    vocab = vocabularies.load(vocabulary)
+    bpe = isinstance(vocab, hf_vocabulary.HuggingFaceVocabulary)
+    pad = None if bpe else vocab.tokenizer.pad_id()  # the model's own pad piece, if any
+    ids = {"pad_token_id": pad, "eos_token_id": vocab.eos_id, "bos_token_id": vocab.bos_id}
+    return {k: (v if v is not None and v >= 0 else None) for k, v in ids.items()}
 
 
 def _write_tokenizer(vocabulary: str, output: str, family: str) -> None:
@@ -207,7 +211,7 @@ def _hf_config(
         if "torch_dtype" in hf:  # transformers 4's name
             hf["torch_dtype"] = dtype
         return hf
-    extras = _sentencepiece_ids(vocabulary) if vocabulary else {}
+    extras = _vocabulary_ids(vocabulary) if vocabulary else {}
     return architectures.hf_config(config, family, extras=extras, dtype=dtype)
 
 
@@ -215,13 +219,23 @@ def _copy_tokenizer(
     vocabulary: str, hf_metadata: str | None, output: str, family: str
 ) -> list[str]:
     """The imported tokenizer files if the vocabulary is the imported one, else new ones."""
-    imported = os.path.join(hf_metadata or "", "tokenizer.model")
+    bpe = isinstance(vocabularies.load(vocabulary), hf_vocabulary.HuggingFaceVocabulary)
+    kind = importing.BPE_VOCABULARY_FILE if bpe else importing.VOCABULARY_FILE
+    imported = os.path.join(hf_metadata or "", kind)
     if hf_metadata and os.path.exists(imported) and filecmp.cmp(imported, vocabulary, False):
         names = [
             n for n in importing.TOKENIZER_FILES if os.path.exists(os.path.join(hf_metadata, n))
         ]
         for name in names:  # the base's own tokenizer files, chat template included
             shutil.copyfile(os.path.join(hf_metadata, name), os.path.join(output, name))
+        return [os.path.join(output, n) for n in names]
+    if bpe:  # the tokenizer.json and the tokenizer_config.json naming its EOS/BOS
+        config = os.path.join(os.path.dirname(vocabulary), importing.BPE_CONFIG_FILE)
+        names = [importing.BPE_VOCABULARY_FILE]
+        shutil.copyfile(vocabulary, os.path.join(output, importing.BPE_VOCABULARY_FILE))
+        if os.path.exists(config):
+            shutil.copyfile(config, os.path.join(output, importing.BPE_CONFIG_FILE))
+            names.append(importing.BPE_CONFIG_FILE)
         return [os.path.join(output, n) for n in names]
     _write_tokenizer(vocabulary, output, family)
     return [os.path.join(output, n) for n in ("tokenizer.model", "tokenizer_config.json")]
@@ -242,10 +256,11 @@ def flame_to_hf(
     """Exports a flame-jax checkpoint as a Hugging Face model folder; returns the files.
 
     checkpoint: what restore_params accepts (a MODEL_DIR, its checkpoints/, a step directory,
-    an hf-to-flame output). vocabulary: the SentencePiece model (tokenizer files; None writes
-    none). hf_metadata: the imported model's files (default: hf/ next to the vocabulary, as
-    hf-to-flame lays them out). family: the Hugging Face family (default: the imported
-    model's, else inferred). dtype: of the written tensors. max_shard_bytes: shard size cap.
+    an hf-to-flame output). vocabulary: the SentencePiece model or tokenizer.json (tokenizer
+    files; None writes none). hf_metadata: the imported model's files (default: hf/ next to
+    the vocabulary, as hf-to-flame lays them out). family: the Hugging Face family (default:
+    the imported model's, else inferred). dtype: of the written tensors. max_shard_bytes:
+    shard size cap.
     """
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} not in {tuple(DTYPES)}")

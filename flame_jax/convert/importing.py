@@ -10,7 +10,11 @@ writes
                            accepts OUTPUT (or OUTPUT/checkpoints, OUTPUT/checkpoints/0)
       model.gin            the TransformerConfig bindings (+ the chat template switch): the model
                            gin of a fine-tuning run, included before the run gin
-      tokenizer.model      the SentencePiece model: the run's VOCABULARY
+      tokenizer.model      the vocabulary (the run's VOCABULARY): the SentencePiece model of
+                           Gemma, Llama 2, Mistral; or, for a folder with only a tokenizer.json
+      tokenizer.json       (Llama 3, Qwen2: byte-level BPE), that file, with the
+      tokenizer_config.json  tokenizer_config.json that names its EOS/BOS
+                           (flame_jax.data.hf_vocabulary)
       hf/                  the source's config.json, generation config and tokenizer files, which
                            `flame_to_hf` reuses for the export
 
@@ -45,7 +49,7 @@ from flame_jax import partitioning
 from flame_jax.convert import architectures, chat_templates
 from flame_jax.convert.architectures import TensorMap, UnsupportedError
 from flame_jax.convert.safetensors_io import SafetensorsFolder
-from flame_jax.data import chat
+from flame_jax.data import chat, vocabularies
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import checkpoints, manifest
 from flame_jax.training.state import TrainState
@@ -54,7 +58,9 @@ Progress = Callable[[str], None] | None
 
 HF_METADATA_DIR = "hf"
 GIN_FILE = "model.gin"
-VOCABULARY_FILE = "tokenizer.model"
+VOCABULARY_FILE = "tokenizer.model"  # a SentencePiece vocabulary
+BPE_VOCABULARY_FILE = "tokenizer.json"  # a Hugging Face tokenizers one (+ its config)
+BPE_CONFIG_FILE = "tokenizer_config.json"
 CHECKPOINTS_DIR = "checkpoints"
 # The tokenizer's files in a Hugging Face folder, and all the files that describe the model
 # (kept for export).
@@ -272,34 +278,45 @@ def load_hf_params(
 # -- the whole conversion ---------------------------------------------------------------------
 
 
-def _vocabulary(hf_dir: str, config: TransformerConfig, output: str, required: bool) -> str | None:
-    """Copies the SentencePiece model (the seqio vocabulary) into `output`."""
-    source = os.path.join(hf_dir, VOCABULARY_FILE)
-    if not os.path.exists(source):
-        if not required:
-            return None
-        has_json = os.path.exists(os.path.join(hf_dir, "tokenizer.json"))
-        raise UnsupportedError(
-            f"{hf_dir} has no SentencePiece tokenizer.model"
-            + (
-                " (only a tokenizer.json: a BPE tokenizer such as Llama 3's or Qwen2's, "
-                "which flame-jax's seqio vocabulary does not support)"
-                if has_json
-                else ""
-            )
-            + "; pass skip_vocabulary (--skip_vocabulary) to convert the weights only"
-        )
-    import sentencepiece as spm  # noqa: PLC0415
+def _copy(source: str, target: str) -> None:
+    """Copies a file so that `target` is complete or absent."""
+    partial = target + ".partial"
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
 
-    processor = spm.SentencePieceProcessor(model_file=source)
-    if processor.get_piece_size() > config.vocab_size:
-        raise ValueError(
-            f"tokenizer.model has {processor.get_piece_size()} pieces, more than the model's "
-            f"vocab_size {config.vocab_size}"
+
+def vocabulary_in(directory: str) -> str | None:
+    """The vocabulary file hf_to_flame wrote into `directory` (SentencePiece or
+    tokenizer.json), or None."""
+    for name in (VOCABULARY_FILE, BPE_VOCABULARY_FILE):
+        if os.path.exists(os.path.join(directory, name)):
+            return os.path.join(directory, name)
+    return None
+
+
+def _vocabulary(hf_dir: str, config: TransformerConfig, output: str) -> str:
+    """Copies the tokenizer into `output` as the seqio vocabulary: the SentencePiece
+    tokenizer.model when there is one, else tokenizer.json with its tokenizer_config.json."""
+
+    names = [VOCABULARY_FILE] if os.path.exists(os.path.join(hf_dir, VOCABULARY_FILE)) else []
+    if not names and os.path.exists(os.path.join(hf_dir, BPE_VOCABULARY_FILE)):
+        names = [BPE_VOCABULARY_FILE, BPE_CONFIG_FILE]
+    if not names:
+        raise UnsupportedError(
+            f"{hf_dir} has no tokenizer ({VOCABULARY_FILE} or {BPE_VOCABULARY_FILE}); pass "
+            "skip_vocabulary (--skip_vocabulary) to convert the weights only"
         )
-    target = os.path.join(output, VOCABULARY_FILE)
-    shutil.copyfile(source, target)
-    return target
+    source = os.path.join(hf_dir, names[0])
+    vocabulary = vocabularies.load(source)  # a clear error on a bad file, here
+    if vocabulary.vocab_size > config.vocab_size:
+        raise ValueError(
+            f"{source} has {vocabulary.vocab_size} tokens, more than the model's vocab_size "
+            f"{config.vocab_size}"
+        )
+    for name in reversed(names):  # the vocabulary file last: present means complete
+        if os.path.exists(os.path.join(hf_dir, name)):
+            _copy(os.path.join(hf_dir, name), os.path.join(output, name))
+    return os.path.join(output, names[0])
 
 
 def _format_value(value: Any) -> str:
@@ -326,10 +343,11 @@ def model_gin(
     output: str,
     chat_template: str | dict[str, str] | None,
     chat_note: str = "",
-    vocabulary: bool = True,
+    vocabulary: str | None = None,
 ) -> str:
-    """The text of the model gin file written next to a converted checkpoint."""
-    vocab = os.path.join(output, VOCABULARY_FILE) if vocabulary else "<a SentencePiece model>"
+    """The text of the model gin file written next to a converted checkpoint; `vocabulary`:
+    the vocabulary file written with it, if any."""
+    vocab = vocabulary or "<a tokenizer.model or tokenizer.json>"
     gin_path = os.path.join(output, GIN_FILE)
     lines = [
         f"# {os.path.basename(os.path.normpath(output))}: converted from {source} by "
@@ -392,8 +410,8 @@ def hf_to_flame(
 
     scan_layers, param_dtype: the checkpoint's layout and storage dtype (bound in model.gin);
     dtype, remat_policy: written into model.gin for training. mesh_shape: the conversion mesh
-    (make_mesh arguments; default all devices on fsdp). skip_vocabulary: convert a model without
-    a SentencePiece tokenizer (Llama 3, Qwen2) for its weights only.
+    (make_mesh arguments; default all devices on fsdp). skip_vocabulary: convert the weights
+    only, writing no vocabulary (a folder without tokenizer files needs it).
     """
     hf_dir = resolve_hf_dir(hf_dir)
     hf = read_hf_config(hf_dir)
@@ -410,7 +428,7 @@ def hf_to_flame(
     if checkpoints.complete_steps(ckpt_dir):
         raise FileExistsError(f"{ckpt_dir} already holds a checkpoint: choose an empty output")
     os.makedirs(output, exist_ok=True)
-    vocabulary = _vocabulary(hf_dir, config, output, required=not skip_vocabulary)
+    vocabulary = None if skip_vocabulary else _vocabulary(hf_dir, config, output)
     template, note = chat_templates.detect(hf_dir)
     if progress:
         progress(
@@ -435,7 +453,7 @@ def hf_to_flame(
                 output=output,
                 chat_template=template,
                 chat_note=note,
-                vocabulary=vocabulary is not None,
+                vocabulary=vocabulary,
             )
         )
     manifest.write(output, manifest.RunManifest(config, vocabulary, chat.resolve(template)))

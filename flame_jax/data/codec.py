@@ -88,15 +88,13 @@ class Codec:
 
     @functools.lru_cache(maxsize=64)  # noqa: B019  (a few markup strings per codec)
     def _markup_ids(self, text: str) -> tuple[int, ...]:
-        processor = self.vocabulary.tokenizer
-        unk = processor.unk_id()
         ids: list[int] = []
         for part in _SPECIAL.split(text):
             if not part:
                 continue
             special = _SPECIAL.fullmatch(part)
-            piece = processor.piece_to_id(part) if special else unk
-            if piece != unk:
+            piece = vocabularies.special_token_id(self.vocabulary, part) if special else None
+            if piece is not None:
                 ids.append(int(piece))
             else:
                 if special:
@@ -109,19 +107,8 @@ class Codec:
 
     @functools.cached_property
     def whitespace_ids(self) -> frozenset[int]:
-        """Ids of the vocabulary's whitespace-only pieces (newlines, word starts, bytes)."""
-        processor = self.vocabulary.tokenizer
-        out = set()
-        for i in range(processor.get_piece_size()):
-            if processor.is_control(i) or processor.is_unknown(i):
-                continue
-            piece = processor.id_to_piece(i)
-            text = (
-                chr(int(piece[3:5], 16)) if processor.is_byte(i) else piece.replace("\u2581", " ")
-            )
-            if text and not text.strip():
-                out.add(i)
-        return frozenset(out)
+        """Ids of the vocabulary's whitespace-only tokens (newlines, word starts, bytes)."""
+        return vocabularies.whitespace_ids(self.vocabulary)
 
     def _trim(self, ids: list[int]) -> list[int]:
         blank = self.whitespace_ids

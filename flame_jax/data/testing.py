@@ -116,3 +116,118 @@ def train_gemma_style_sentencepiece(
         minloglevel=2,
     )
     return path_prefix + ".model"
+
+
+# Pre-tokenizer splits of Llama 3 (tiktoken's cl100k pattern) and Qwen2 (digits one by one).
+_LLAMA3_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}"
+    r"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+_QWEN2_SPLIT = _LLAMA3_SPLIT.replace(r"\p{N}{1,3}", r"\p{N}")
+# The instruct models' Jinja chat templates (Qwen2's without its default system prompt).
+LLAMA3_CHAT_TEMPLATE = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
+    "+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
+    "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}"
+    "{% endif %}"
+)
+CHATML_CHAT_TEMPLATE = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
+    "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+BPE_STYLES = {
+    # style: (split pattern, NFC normalizer, special tokens, tokenizer_config.json entries)
+    "llama3": (
+        _LLAMA3_SPLIT,
+        False,
+        [
+            "<|begin_of_text|>",
+            "<|end_of_text|>",
+            "<|start_header_id|>",
+            "<|end_header_id|>",
+            "<|eot_id|>",
+        ],
+        {
+            "bos_token": "<|begin_of_text|>",
+            "eos_token": "<|eot_id|>",
+            "chat_template": LLAMA3_CHAT_TEMPLATE,
+        },
+    ),
+    "qwen2": (
+        _QWEN2_SPLIT,
+        True,
+        ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        {
+            "bos_token": None,
+            "eos_token": "<|im_end|>",
+            "pad_token": "<|endoftext|>",
+            "chat_template": CHATML_CHAT_TEMPLATE,
+        },
+    ),
+}
+
+
+def train_byte_level_bpe(
+    texts: Sequence[str], directory: str, *, style: str = "llama3", vocab_size: int = 1000
+) -> str:
+    """A small byte-level BPE tokenizer laid out like Llama 3's or Qwen2's instruct models
+    (their pre-tokenizer split, the 256 byte tokens first so that id 0 is "!", the special
+    tokens last, BOS prepended by the post-processor for Llama 3), trained with the
+    `tokenizers` library on `texts`. Writes tokenizer.json and tokenizer_config.json (with
+    the chat template) into `directory`; returns the tokenizer.json path. Deterministic."""
+    from tokenizers import (  # noqa: PLC0415
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
+
+    split, nfc, specials, config = BPE_STYLES[style]
+    tokenizer = Tokenizer(models.BPE())
+    if nfc:
+        tokenizer.normalizer = normalizers.NFC()
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(split), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(list(texts), trainer)
+    tokenizer.add_special_tokens(specials)
+    bos = config["bos_token"]
+    if bos:
+        tokenizer.post_processor = processors.TemplateProcessing(
+            single=f"{bos} $A",
+            pair=f"{bos} $A {bos} $B",
+            special_tokens=[(bos, tokenizer.token_to_id(bos))],
+        )
+    else:
+        tokenizer.post_processor = processors.ByteLevel(trim_offsets=False)
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "tokenizer.json")
+    tokenizer.save(path)
+    with open(os.path.join(directory, "tokenizer_config.json"), "w") as f:
+        json.dump(
+            {
+                "tokenizer_class": "PreTrainedTokenizerFast",
+                "clean_up_tokenization_spaces": False,
+                "model_max_length": 1_000_000,
+                **config,
+            },
+            f,
+            indent=2,
+        )
+    return path

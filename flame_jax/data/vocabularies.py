@@ -1,8 +1,10 @@
-"""Vocabularies: loading one from its file, the adaptor the registered tasks hold, and small
-SentencePiece models built offline.
+"""Vocabularies: loading one from its file, the adaptor the registered tasks hold, the chat
+markup helpers for both kinds, and small SentencePiece models built offline.
 
-A run's vocabulary is a value (`flame_jax.data.Codec` carries it with the chat template):
-`load(path)` reads the base model's tokenizer (e.g. Gemma's tokenizer.model). The FLAMe tasks
+A run's vocabulary is a value (`flame_jax.data.codec.Codec` carries it with the chat template):
+`load(path)` reads the base model's tokenizer and picks the kind from the file: a SentencePiece
+model (`.model`: Gemma, Llama 2, Mistral) gives seqio's SentencePieceVocabulary, a tokenizer.json
+(Llama 3, Qwen2; or a folder holding one) `hf_vocabulary.HuggingFaceVocabulary`. The FLAMe tasks
 are registered with seqio once, before any vocabulary is known, so their output features hold a
 `TaskVocabulary`: an adaptor that delegates to the vocabulary bound while a dataset is built
 (flame_jax.data.binding). Tests and the demo build a small model with `train_sentencepiece`.
@@ -16,21 +18,43 @@ from collections.abc import Iterable
 import seqio
 
 from flame_jax.data import binding
+from flame_jax.data.hf_vocabulary import (
+    TOKENIZER_FILE,
+    HuggingFaceVocabulary,
+    sentencepiece_text,
+)
+
+SENTENCEPIECE_SUFFIX = ".model"
 
 
 def load(path: str) -> seqio.Vocabulary:
-    """The vocabulary in `path` (a SentencePiece .model file, local or gs://)."""
-    from flame_jax.data.readers import exists  # noqa: PLC0415
+    """The vocabulary a file describes (local or gs://): SentencePiece for a .model file,
+    HuggingFaceVocabulary for a tokenizer.json or a folder holding one (a folder with only
+    tokenizer.model: that)."""
+    import tensorflow as tf  # noqa: PLC0415
 
     if not path:
-        raise ValueError("no vocabulary: give the base's SentencePiece model (tokenizer.model)")
-    if not exists(path):
-        raise FileNotFoundError(f"vocabulary {path} does not exist")
-    return seqio.SentencePieceVocabulary(path)
+        raise ValueError("no vocabulary: give the base's tokenizer.model or tokenizer.json")
+    if tf.io.gfile.isdir(path):
+        for name in (TOKENIZER_FILE, "tokenizer.model"):
+            if tf.io.gfile.exists(os.path.join(path, name)):
+                return load(os.path.join(path, name))
+        raise FileNotFoundError(f"no {TOKENIZER_FILE} or tokenizer.model in {path}")
+    if not tf.io.gfile.exists(path):
+        raise FileNotFoundError(f"no vocabulary file at {path}")
+    if path.endswith(SENTENCEPIECE_SUFFIX):
+        return seqio.SentencePieceVocabulary(path)
+    if path.endswith(".json"):
+        return HuggingFaceVocabulary(path)
+    raise ValueError(
+        f"vocabulary {path}: not a SentencePiece model (.model) or a Hugging Face tokenizer.json"
+    )
 
 
 def path_of(vocabulary: seqio.Vocabulary) -> str:
     """The file a vocabulary was loaded from (what a run records)."""
+    if isinstance(vocabulary, HuggingFaceVocabulary):
+        return vocabulary.path
     path = getattr(vocabulary, "sentencepiece_model_file", None)
     if not path:
         raise ValueError(f"{type(vocabulary).__name__} does not say which file it was read from")
@@ -71,6 +95,10 @@ class TaskVocabulary(seqio.Vocabulary):
         return self.bound().pad_id
 
     @property
+    def bos_id(self) -> int | None:
+        return self.bound().bos_id
+
+    @property
     def _base_vocab_size(self) -> int:
         return self.bound().vocab_size
 
@@ -90,11 +118,53 @@ class TaskVocabulary(seqio.Vocabulary):
     def _decode_tf(self, ids):
         return self.bound().decode_tf(ids)
 
+    def decode(self, ids):  # the bound vocabulary's own EOS and padding rules
+        return self.bound().decode(ids)
+
+    def decode_tf(self, ids):
+        return self.bound().decode_tf(ids)
+
     def __eq__(self, other) -> bool:
         return isinstance(other, TaskVocabulary)
 
     def __hash__(self) -> int:
         return hash(TaskVocabulary)
+
+
+def special_token_id(vocabulary: seqio.Vocabulary, text: str) -> int | None:
+    """The id of the special token spelled `text` (<bos>, <|im_start|>) in either kind of
+    vocabulary, or None: a SentencePiece piece (control or user-defined), an added token."""
+    if isinstance(vocabulary, HuggingFaceVocabulary):
+        return vocabulary.special_token_id(text)
+    processor = _sentencepiece(vocabulary).tokenizer
+    piece = processor.piece_to_id(text)
+    return None if processor.is_unknown(piece) and text != processor.id_to_piece(piece) else piece
+
+
+def whitespace_ids(vocabulary: seqio.Vocabulary) -> frozenset[int]:
+    """Ids of either kind of vocabulary's whitespace-only tokens (newlines, word starts, bytes).
+
+    Computed on each call for a SentencePiece vocabulary (a pass over the pieces): the Codec
+    keeps the result."""
+    if isinstance(vocabulary, HuggingFaceVocabulary):
+        return vocabulary.whitespace_ids()
+    processor = _sentencepiece(vocabulary).tokenizer
+    out = set()
+    for i in range(processor.get_piece_size()):
+        if processor.is_control(i) or processor.is_unknown(i):
+            continue
+        text = sentencepiece_text(processor.id_to_piece(i))
+        if text and not text.strip():
+            out.add(i)
+    return frozenset(out)
+
+
+def _sentencepiece(vocabulary: seqio.Vocabulary) -> seqio.SentencePieceVocabulary:
+    if not isinstance(vocabulary, seqio.SentencePieceVocabulary):
+        raise TypeError(
+            f"{type(vocabulary).__name__} is neither a SentencePiece nor a Hugging Face vocabulary"
+        )
+    return vocabulary
 
 
 def train_sentencepiece(texts: Iterable[str], path: str, *, vocab_size: int = 2000) -> str:

@@ -120,3 +120,34 @@ def hf_greedy(model, prompt: np.ndarray, max_new_tokens: int) -> np.ndarray:
 
 def tokens_for(seed: int, batch: int = 2, length: int = SEQ_LEN) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, VOCAB, (batch, length))
+
+
+# Llama-3- and Qwen2-shaped folders ship a byte-level BPE tokenizer.json (no tokenizer.model).
+BPE_STYLES = {"llama": "llama3", "qwen2": "qwen2"}
+BPE_CORPUS = [
+    "INSTRUCTIONS:\nWhich response is better? Answer A or B.\n\n",
+    "CONTEXT:\nResponse A: The capital of France is Paris.\nResponse B: It is Lyon.\n\n",
+    "EVALUATION:\nanswer: A\nexplanation: Response A is correct, B is not.\n",
+    "unicode: café naïve Straße 東京 日本語 Ελληνικά, code:\n\tdef f(x):\n\t\treturn x * 2\n",
+] * 20
+# Texts for tokenizer parity: the FLAMe markup, newlines and blank lines, tabs, unicode that
+# the corpus lacks (byte tokens), the chat templates' special tokens.
+BPE_SAMPLES = [
+    "INSTRUCTIONS:\nWhich response is better?\n\nRESPONSE A:\nyes\n\nEVALUATION:\nanswer: A\n",
+    "x  y   z\n\n\n  w\t\ttab\r\nwindows  ",
+    "東京 café, naïve — “quoted” 🙂 𝔘𝔫𝔦 ℵ₀ 12345",
+    "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>",
+    "<|im_start|>user\nhello<|im_end|>\n<|im_start|>assistant\n",
+]
+
+
+def build_bpe_model(family: str, directory: str, *, vocab_size: int = 512, seed: int = 0):
+    """A random Llama-3-style ("llama") or Qwen2-style model whose folder holds a tokenizer.json
+    and tokenizer_config.json (trained on BPE_CORPUS, below vocab_size); returns the model."""
+    from flame_jax.data import testing
+
+    model = build_hf_model(family, directory, seed=seed, vocab_size=vocab_size)
+    testing.train_byte_level_bpe(
+        BPE_CORPUS, directory, style=BPE_STYLES[family], vocab_size=vocab_size - 16
+    )
+    return model

@@ -1,7 +1,9 @@
 """Hugging Face export: import -> export -> import is the identity; exported folders load in
 transformers with the same logits; a fine-tuned run exports through the CLI; the tokenizer
-written for a SentencePiece vocabulary gives seqio's ids."""
+written for a SentencePiece vocabulary gives seqio's ids; tokenizer.json vocabularies (Llama 3,
+Qwen2) come back as they were imported."""
 
+import filecmp
 import json
 import os
 import shutil
@@ -9,7 +11,7 @@ import shutil
 import jax
 import numpy as np
 import pytest
-from hf_models import build_hf_model, hf_logits, tokens_for
+from hf_models import BPE_SAMPLES, build_bpe_model, build_hf_model, hf_logits, tokens_for
 from test_importing import GEMMA_TEMPLATE
 
 from flame_jax import cli
@@ -101,15 +103,36 @@ def test_generated_config_loads_in_transformers(tmp_path, torch_threads):
         architectures.hf_config(config, "llama")
 
 
+def _fine_tune_two_steps(base: str, vocabulary: str, model_dir: str, *, inputs_length: int):
+    """`flame-jax train` 2 steps of gin/runs/flame.gin on the demo mixture from an hf-to-flame
+    output `base` (its model.gin first)."""
+    from flame_jax import configurables
+
+    result = configurables.train_main(
+        [
+            f"--gin_file={base}/model.gin",
+            "--gin_file=gin/runs/flame.gin",
+            f'--gin.MODEL_DIR="{model_dir}"',
+            f'--gin.VOCABULARY="{vocabulary}"',
+            f'--gin.INITIAL_CHECKPOINT_PATH="{base}"',
+            '--gin.MIXTURE_OR_TASK_NAME="demo"',
+            "--gin.TRAIN_STEPS=2",
+            "--gin.BATCH_SIZE=2",
+            f"--gin.TASK_FEATURE_LENGTHS={{'inputs': {inputs_length}, 'targets': 32}}",
+            "--gin_bindings=train.eval_every=None",
+        ]
+    )
+    assert result.step == 2
+
+
 def test_fine_tuned_run_exports_through_the_cli(tmp_path, torch_threads, demo_vocab, capsys):
     """hf-to-flame -> `flame-jax train` 2 steps from it -> flame-to-hf of the run ->
     transformers loads model and tokenizer, and its logits are the fine-tuned model's."""
-    import gin
     import transformers
 
-    from flame_jax import cli, configurables
+    from flame_jax import cli
     from flame_jax.data import chat
-    from flame_jax.training import train
+    from flame_jax.training import manifest
 
     hf_dir = str(tmp_path / "base")
     build_hf_model("gemma2", hf_dir, vocab_size=1024)
@@ -131,22 +154,7 @@ def test_fine_tuned_run_exports_through_the_cli(tmp_path, torch_threads, demo_vo
     assert "fine-tune it: flame-jax train" in capsys.readouterr().out
 
     model_dir = str(tmp_path / "run")
-    gin.clear_config()
-    result = train.main(
-        [
-            f"--gin_file={base}/model.gin",
-            "--gin_file=gin/runs/flame.gin",
-            f'--gin.MODEL_DIR="{model_dir}"',
-            f'--gin.VOCABULARY="{base}/tokenizer.model"',
-            f'--gin.INITIAL_CHECKPOINT_PATH="{base}"',
-            '--gin.MIXTURE_OR_TASK_NAME="demo"',
-            "--gin.TRAIN_STEPS=2",
-            "--gin.BATCH_SIZE=2",
-            "--gin.TASK_FEATURE_LENGTHS={'inputs': 224, 'targets': 32}",
-            "--gin_bindings=train.eval_every=None",
-        ]
-    )
-    assert result.step == 2
+    _fine_tune_two_steps(base, f"{base}/tokenizer.model", model_dir, inputs_length=224)
 
     out = str(tmp_path / "export")
     assert (
@@ -168,10 +176,9 @@ def test_fine_tuned_run_exports_through_the_cli(tmp_path, torch_threads, demo_vo
     assert json.load(open(os.path.join(out, "tokenizer_config.json")))["legacy"] is False
     tokenizer = transformers.AutoTokenizer.from_pretrained(out)
     assert tokenizer("EVALUATION")["input_ids"]
-    gin.clear_config()
-    configurables.run_vocabulary(model_dir)
-    config = configurables.model_config_from_gin()
-    assert configurables.run_chat_template() == "gemma"  # trained inside Gemma's chat markup
+    run = manifest.read(model_dir)
+    config = run.model_config
+    assert run.chat_template == chat.TEMPLATES["gemma"]  # trained inside Gemma's chat markup
     trained = checkpoints.restore_params(model_dir, random_params(config))
     start = checkpoints.restore_params(base, random_params(config))
     assert any(
@@ -181,7 +188,6 @@ def test_fine_tuned_run_exports_through_the_cli(tmp_path, torch_threads, demo_vo
     expected = np.asarray(Transformer(config).apply({"params": trained}, tokens))
     got = hf_logits(_transformers_model(out), tokens)
     assert np.abs(got - expected).max() < TOLERANCE
-    assert chat.current() == chat.TEMPLATES["gemma"]  # train() set it (conftest puts it back)
 
 
 def _train_gemma_style_vocabulary(path: str, *, dummy_prefix: bool) -> str:
@@ -243,3 +249,76 @@ def test_written_tokenizer_for_dummy_prefix_vocabularies(tmp_path, torch_threads
     assert same == [True, True, True, True, False, True]
     for text in SAMPLES:
         assert tokenizer.decode(sp.encode(text)) == text
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2"])
+def test_tokenizer_json_vocabularies_export(family, tmp_path, torch_threads):
+    """The imported tokenizer.json and tokenizer_config.json come back with the export; a
+    tokenizer.json from elsewhere is copied with its config, and the generated config.json takes
+    its EOS/BOS ids and no pad id (id 0 is a real token)."""
+    import transformers
+
+    from flame_jax.data.hf_vocabulary import HuggingFaceVocabulary
+
+    hf_dir = str(tmp_path / "hf")
+    build_bpe_model(family, hf_dir)
+    imported = importing.hf_to_flame(hf_dir, str(tmp_path / "flame"), progress=None)
+    out = str(tmp_path / "export")
+    args = ["--checkpoint", imported.output, "--output", out, "--dtype", "float32"]
+    assert cli.main(["convert", "flame-to-hf", *args]) == 0
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        assert filecmp.cmp(os.path.join(hf_dir, name), os.path.join(out, name), shallow=False)
+    original = transformers.AutoTokenizer.from_pretrained(hf_dir)
+    exported = transformers.AutoTokenizer.from_pretrained(out)
+    for text in BPE_SAMPLES:
+        assert exported(text)["input_ids"] == original(text)["input_ids"]
+
+    elsewhere = tmp_path / "vocab"
+    elsewhere.mkdir()
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copyfile(os.path.join(hf_dir, name), elsewhere / name)
+    generated = str(tmp_path / "generated")
+    exporting.flame_to_hf(
+        imported.output,
+        imported.config,
+        generated,
+        vocabulary=str(elsewhere / "tokenizer.json"),
+        dtype="float32",
+        progress=None,
+    )
+    hf = json.load(open(os.path.join(generated, "config.json")))
+    vocabulary = HuggingFaceVocabulary(str(elsewhere))
+    assert hf["eos_token_id"] == vocabulary.eos_id and hf["bos_token_id"] == vocabulary.bos_id
+    assert hf["pad_token_id"] is None
+    tokenizer = transformers.AutoTokenizer.from_pretrained(generated)
+    for text in BPE_SAMPLES:
+        assert tokenizer(text)["input_ids"] == original(text)["input_ids"]
+
+
+def test_llama3_shaped_model_fine_tunes_on_its_tokenizer_json(tmp_path, torch_threads):
+    """hf-to-flame of a Llama-3-shaped folder (tokenizer.json only) -> `flame-jax train` 2 steps
+    with gin/runs/flame.gin on the written vocabulary inside Llama 3's chat markup -> flame-to-hf
+    gives back the base's tokenizer files."""
+
+    from flame_jax.data import chat
+
+    hf_dir = str(tmp_path / "base")
+    build_bpe_model("llama", hf_dir, vocab_size=512)
+    base = str(tmp_path / "flame_base")
+    imported = importing.hf_to_flame(
+        hf_dir, base, scan_layers=False, dtype="float32", progress=None
+    )
+    assert imported.vocabulary == os.path.join(base, "tokenizer.json")
+    assert imported.chat_template == "llama3"
+
+    model_dir = str(tmp_path / "run")
+    _fine_tune_two_steps(base, imported.vocabulary, model_dir, inputs_length=480)
+    assert chat.current() == chat.TEMPLATES["llama3"]  # conftest puts it back
+
+    out = str(tmp_path / "export")
+    args = ["--checkpoint", model_dir, "--output", out, "--dtype", "float32"]
+    assert cli.main(["convert", "flame-to-hf", *args]) == 0
+    for name in ("tokenizer.json", "tokenizer_config.json"):
+        assert filecmp.cmp(os.path.join(hf_dir, name), os.path.join(out, name), shallow=False)
+    trained = _transformers_model(out)
+    assert trained.config.vocab_size == 512

@@ -6,10 +6,22 @@ import os
 
 import numpy as np
 import pytest
-from hf_models import COMMON, FAMILY_CONFIGS, build_hf_model, hf_greedy, hf_logits, tokens_for
+from hf_models import (
+    BPE_CORPUS,
+    BPE_SAMPLES,
+    COMMON,
+    FAMILY_CONFIGS,
+    build_bpe_model,
+    build_hf_model,
+    hf_greedy,
+    hf_logits,
+    tokens_for,
+)
 
 from flame_jax.convert import architectures, importing, safetensors_io
+from flame_jax.data import chat, vocabularies
 from flame_jax.models import Transformer, generate
+from flame_jax.training import manifest
 
 TOLERANCE = 1e-4
 MEASURED: dict[str, float] = {}  # family -> max |logit difference| (printed with -s)
@@ -109,7 +121,10 @@ def test_hf_to_flame_writes_checkpoint_gin_vocabulary_and_chat_template(
     gin.clear_config()
     gin.parse_config_file(result.gin_file)
     assert configurables.model_config_from_gin() == result.config
-    assert configurables.run_chat_template() == "gemma"
+    assert gin.query_parameter("%CHAT_TEMPLATE") == "gemma"
+    run = manifest.read(result.output)  # what loading and export read: no gin parse
+    assert run.model_config == result.config and run.vocabulary == result.vocabulary
+    assert run.chat_template == chat.TEMPLATES["gemma"]
     assert result.config.scan_layers and result.config.dtype == "bfloat16"
 
     # The checkpoint restores into the config's abstract parameters (what INITIAL_CHECKPOINT_PATH
@@ -395,14 +410,69 @@ def test_hub_ids_download_with_huggingface_hub(tmp_path, monkeypatch):
         importing.resolve_hf_dir("google/gemma-2-2b-it")
 
 
-def test_bpe_only_tokenizers_are_refused_unless_skipped(tmp_path, llama_dir):
-    """Llama 3 / Qwen2 ship tokenizer.json (BPE) only: no seqio vocabulary for them."""
-    hf_dir = _copy_with(llama_dir, str(tmp_path / "bpe"))
-    with open(os.path.join(hf_dir, "tokenizer.json"), "w") as f:
-        json.dump({"model": {"type": "BPE"}}, f)
-    with pytest.raises(architectures.UnsupportedError, match=r"BPE tokenizer.*--skip_vocabulary"):
-        importing.hf_to_flame(hf_dir, str(tmp_path / "out"), progress=None)
+@pytest.mark.parametrize("family", ["llama", "qwen2"])
+def test_tokenizer_json_folders_write_a_bpe_vocabulary(family, tmp_path, torch_threads, capsys):
+    """Llama 3 / Qwen2 ship tokenizer.json only: it becomes the vocabulary, with transformers'
+    ids, and the printed command and model.gin point at it."""
+    import gin
+    import transformers
+
+    from flame_jax import cli
+
+    hf_dir = str(tmp_path / "hf")
+    build_bpe_model(family, hf_dir)
+    out = str(tmp_path / "out")
+    args = ["convert", "hf-to-flame", "--hf_dir", hf_dir, "--output", out, "--dtype", "float32"]
+    assert cli.main(args) == 0
+    vocab = os.path.join(out, "tokenizer.json")
+    assert f'--gin.VOCABULARY=\\"{vocab}\\"' in capsys.readouterr().out
+    assert sorted(os.listdir(out)) == [
+        "checkpoints",
+        "hf",
+        "model.gin",
+        "run.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+    ]
+    with open(os.path.join(out, "model.gin")) as f:
+        assert vocab in f.read()
+    gin.clear_config()
+    gin.parse_config_file(os.path.join(out, "model.gin"))
+    template = {"llama": "llama3", "qwen2": "chatml"}[family]
+    assert gin.query_parameter("%CHAT_TEMPLATE") == template
+    assert manifest.read(out).chat_template == chat.TEMPLATES[template]
+
+    vocabulary = vocabularies.load(vocab)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(hf_dir)
+    assert vocabulary.eos_id == tokenizer.eos_token_id
+    assert vocabulary.bos_id == tokenizer.bos_token_id  # Llama 3's <|begin_of_text|>, Qwen2 none
+    for text in BPE_SAMPLES:
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        assert list(vocabulary.encode(text)) == ids, text
+        ids = [i for i in ids if i != vocabulary.eos_id]  # decode stops at EOS
+        assert vocabulary.decode(ids) == tokenizer.decode(ids, skip_special_tokens=True)
+
+
+def test_vocabulary_problems_are_named(tmp_path, llama_dir):
+    from flame_jax.data import testing
+
+    bare = _copy_with(llama_dir, str(tmp_path / "bare"))
+    with pytest.raises(architectures.UnsupportedError, match=r"no tokenizer.*--skip_vocabulary"):
+        importing.hf_to_flame(bare, str(tmp_path / "out"), progress=None)
     assert not os.path.exists(tmp_path / "out" / "checkpoints")  # refused before converting
+    result = importing.hf_to_flame(
+        bare, str(tmp_path / "weights"), skip_vocabulary=True, progress=None
+    )
+    assert result.vocabulary is None and importing.vocabulary_in(result.output) is None
+
+    large = _copy_with(llama_dir, str(tmp_path / "large"))  # the model has 96 rows
+    testing.train_byte_level_bpe(BPE_CORPUS, large, vocab_size=300)
+    with pytest.raises(ValueError, match=r"tokenizer.json has \d+ tokens, more than the model's"):
+        importing.hf_to_flame(large, str(tmp_path / "out"), progress=None)
+    with open(os.path.join(large, "tokenizer.json"), "w") as f:
+        json.dump({"model": {"type": "BPE"}}, f)
+    with pytest.raises(ValueError, match=r"large/tokenizer.json is not a Hugging Face tokenizer"):
+        importing.hf_to_flame(large, str(tmp_path / "out"), progress=None)
 
 
 TWO_HOSTS_SCRIPT = (
