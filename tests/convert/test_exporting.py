@@ -223,8 +223,7 @@ def test_written_tokenizer_gives_the_seqio_vocabularys_ids(tmp_path, torch_threa
     exporting._write_tokenizer(path, out, "gemma2")
     tokenizer = transformers.AutoTokenizer.from_pretrained(out)
     assert type(tokenizer).__name__ == "GemmaTokenizer"
-    vocabularies.set_vocabulary_path(path)  # put back by conftest
-    vocabulary = vocabularies.VOCABULARY
+    vocabulary = vocabularies.load(path)
     for text in SAMPLES:
         ids = list(vocabulary.encode(text))
         assert tokenizer(text, add_special_tokens=False)["input_ids"] == ids, text
@@ -301,6 +300,7 @@ def test_llama3_shaped_model_fine_tunes_on_its_tokenizer_json(tmp_path, torch_th
     gives back the base's tokenizer files."""
 
     from flame_jax.data import chat
+    from flame_jax.training import manifest
 
     hf_dir = str(tmp_path / "base")
     build_bpe_model("llama", hf_dir, vocab_size=512)
@@ -313,7 +313,7 @@ def test_llama3_shaped_model_fine_tunes_on_its_tokenizer_json(tmp_path, torch_th
 
     model_dir = str(tmp_path / "run")
     _fine_tune_two_steps(base, imported.vocabulary, model_dir, inputs_length=480)
-    assert chat.current() == chat.TEMPLATES["llama3"]  # conftest puts it back
+    assert manifest.read(model_dir).chat_template == chat.TEMPLATES["llama3"]
 
     out = str(tmp_path / "export")
     args = ["--checkpoint", model_dir, "--output", out, "--dtype", "float32"]
