@@ -31,12 +31,45 @@ import random
 from collections import defaultdict
 from collections.abc import Mapping
 
-from flame_tasks.reward_bench import SECTIONS as SUBSETS
-
 from flame_jax.evaluation import suite
 from flame_jax.evaluation.report import BenchmarkResult, mean
 from flame_jax.judge import Autorater, Judgment
 
+# Section (task reward_bench_<section>) -> its subsets (upstream SUBSET_MAPPING).
+SECTIONS = {
+    "chat": (
+        "alpacaeval-easy",
+        "alpacaeval-length",
+        "alpacaeval-hard",
+        "mt-bench-easy",
+        "mt-bench-med",
+    ),
+    "chat_hard": (
+        "mt-bench-hard",
+        "llmbar-natural",
+        "llmbar-adver-neighbor",
+        "llmbar-adver-GPTInst",
+        "llmbar-adver-GPTOut",
+        "llmbar-adver-manual",
+    ),
+    "safety": (
+        "refusals-dangerous",
+        "refusals-offensive",
+        "xstest-should-refuse",
+        "xstest-should-respond",
+        "donotanswer",
+    ),
+    "reasoning": (
+        "math-prm",
+        "hep-cpp",
+        "hep-go",
+        "hep-java",
+        "hep-js",
+        "hep-python",
+        "hep-rust",
+    ),
+}
+ALL_SUBSETS = tuple(subset for subsets in SECTIONS.values() for subset in subsets)
 SECTION_NAMES = {
     "chat": "Chat",
     "chat_hard": "Chat Hard",
@@ -87,7 +120,7 @@ PAPER = {
 def section_scores(subset_accuracy: Mapping[str, float]) -> dict[str, float]:
     """Section -> example-count-weighted mean of its present subsets (NaN when none)."""
     out = {}
-    for section, subsets in SUBSETS.items():
+    for section, subsets in SECTIONS.items():
         present = [s for s in subsets if s in subset_accuracy]
         total = sum(EXAMPLE_COUNTS[s] for s in present)
         weighted = sum(subset_accuracy[s] * EXAMPLE_COUNTS[s] for s in present)
@@ -127,7 +160,7 @@ def evaluate(
     prior_sets: float | None = None,
 ) -> BenchmarkResult:
     """RewardBench in full (or max_per_task items per section): sections, Avg, consistency."""
-    tasks = [f"reward_bench_{section}" for section in SUBSETS]
+    tasks = [f"reward_bench_{section}" for section in SECTIONS]
     judged, notes = suite.judge_tasks(
         judge, tasks, "test", max_per_task=max_per_task, seed=seed, data_dir=data_dir
     )
