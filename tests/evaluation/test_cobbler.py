@@ -14,6 +14,7 @@ import re
 
 import pytest
 
+from flame_jax import cli
 from flame_jax.data import testing
 from flame_jax.data.readers import DataError
 from flame_jax.evaluation import cobbler
@@ -600,3 +601,22 @@ def test_upstream_prompts(data):
     ]
     assert "System Square" in dict(attention_square.context)["note"]
     assert "Protocol: CoBBLEr's code" in result.notes[0]
+
+
+def test_eval_cli_runs_cobbler_with_the_demo_judge(tmp_path, demo_checkpoint):
+    root = _write(tmp_path / "data", n=2)
+    out = tmp_path / "out"
+    argv = ["eval", "--checkpoint", demo_checkpoint, "--benchmark", "cobbler", "--data_dir", root]
+    argv += ["--max_per_task", "2", "--own_model", "gpt4", "--output", str(out)]
+    assert cli.main(argv) == 0
+    result = json.loads((out / "scores.json").read_text())
+    assert set(cobbler.BIASES) <= set(result["scores"])
+    assert "Protocol: CoBBLEr's code" in result["notes"][0]
+    rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(rows) == 4 * 2 * 2  # 4 conditions x 2 instructions x 2 pairs
+    answers = {p["answer"] for row in rows for p in row["prompts"]}
+    assert answers <= {"System Star is better", "System Square is better"} | {
+        f"Model {m} is better" for m in cobbler.MODELS
+    }
+    # --own_model and --cobbler_protocol belong to cobbler.
+    assert cli.main([*argv[:4], "hhh", "--own_model", "gpt4", "--output", str(out)]) == 2
