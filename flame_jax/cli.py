@@ -12,6 +12,7 @@ flame-jax train --gin_file=F [--gin.NAME=VALUE ...]   t5x-style training
 flame-jax plan --gin_file=F ... --topology v5p-128    per-device memory before launch
 flame-jax judge --checkpoint C --task T [--input rows.jsonl | --split S] --output out.jsonl
 flame-jax eval --checkpoint C --benchmark NAME [--data_dir D] [--max_per_task N] --output DIR
+    [--own_model M] [--cobbler_protocol upstream|both_orders]
 flame-jax opt-rm tailpatch --base_checkpoint C --target rewardbench [--tasks T ...] --workdir W
 flame-jax opt-rm weights --workdir W --output mixture.json
 flame-jax convert hf-to-flame --hf_dir D --output C   Hugging Face model -> checkpoint, gin, vocab
@@ -206,6 +207,8 @@ def _eval(args: argparse.Namespace) -> int:
         max_per_task=args.max_per_task,
         seed=args.seed,
         inputs=args.input,
+        own_model=args.own_model,
+        cobbler_protocol=args.cobbler_protocol,
     )
     paths = report.write(result, args.output, model_name=args.checkpoint)
     print(result.markdown(model_name=args.checkpoint))
@@ -423,6 +426,15 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of s
         "--max_per_task", type=int, default=None, help="default: the benchmark's (paper: 256)"
     )
     evaluate.add_argument("--input", default=None, help="candidates file (humaneval_rerank)")
+    evaluate.add_argument(
+        "--own_model", default=None, help="cobbler: which of its 15 models the judge is"
+    )
+    evaluate.add_argument(
+        "--cobbler_protocol",
+        choices=("upstream", "both_orders"),
+        default="upstream",
+        help="cobbler: upstream's code (default) or the both-order variant",
+    )
     evaluate.add_argument("--output", required=True, help="directory for the results")
 
     _add_opt_rm_parser(commands)

@@ -8,21 +8,19 @@ files were last changed in d4164297). Files:
   responses, position i answering instruction i, for the 15 CoBBLEr models.
 
 The benchmark prompts are built in code from these two files by flame_jax.evaluation.cobbler,
-which reads them through `SOURCE`. Nothing here enters a seqio task or a training mixture: the
-data is for evaluation only, and the repository has no license file.
+which names the files (FILES) and finds this source in the registry. Nothing here enters a
+seqio task or a training mixture: the data is for evaluation only, and the repository has no
+license file.
 """
 
 from __future__ import annotations
 
 from flame_jax.data.registry import register_source_files
 from flame_jax.data.sources import GitHub, Source
-
-EVALSET = "datasets/llm_preference_evalset.json"
-GENERATIONS = "n15_responses/full_n15_model_generations.json"
-FILES = (EVALSET, GENERATIONS)
+from flame_jax.evaluation.cobbler import FILES, SOURCE_NAME
 
 SOURCE = Source(
-    name="cobbler",
+    name=SOURCE_NAME,
     title="CoBBLEr",
     license="no license file upstream (all rights reserved); evaluation use only",
     host=GitHub(

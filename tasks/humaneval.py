@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from flame_jax.data.registry import register_source_files
 from flame_jax.data.sources import GitHub, Source
-
-PROBLEMS = "HumanEval.jsonl.gz"
+from flame_jax.evaluation.benchmarks import HUMANEVAL_PROBLEMS
 
 SOURCE = Source(
     name="humaneval",
@@ -22,4 +21,4 @@ SOURCE = Source(
     notes="Evaluation only: the problems of the best-of-N re-ranking benchmark.",
 )
 
-register_source_files(SOURCE, (PROBLEMS,))
+register_source_files(SOURCE, (HUMANEVAL_PROBLEMS,))

@@ -20,6 +20,7 @@ from __future__ import annotations
 from flame_jax.data.readers import Row, SkipRow
 from flame_jax.data.registry import FlameTask, per_row, register
 from flame_jax.data.sources import HuggingFace, Source
+from flame_jax.evaluation.aggrefact import DATASETS
 from flame_jax.format import Capability, Classification, Label
 
 SOURCE = Source(
@@ -37,21 +38,6 @@ SOURCE = Source(
 SPLITS = {
     "validation": ("data/dev-00000-of-00001.parquet",),
     "test": ("data/test-00000-of-00001.parquet",),
-}
-
-# Upstream `dataset` value -> task name suffix.
-DATASETS = {
-    "AggreFact-CNN": "aggrefact_cnn",
-    "AggreFact-XSum": "aggrefact_xsum",
-    "TofuEval-MediaS": "tofueval_medias",
-    "TofuEval-MeetB": "tofueval_meetb",
-    "Wice": "wice",
-    "Reveal": "reveal",
-    "ClaimVerify": "claimverify",
-    "FactCheck-GPT": "factcheck_gpt",
-    "ExpertQA": "expertqa",
-    "Lfqa": "lfqa",
-    "RAGTruth": "ragtruth",
 }
 
 SKIPS = {"other_dataset": "the row belongs to another source dataset (another task)"}

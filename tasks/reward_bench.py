@@ -28,6 +28,7 @@ from __future__ import annotations
 from flame_jax.data.readers import Row, SkipRow
 from flame_jax.data.registry import FlameTask, per_row, register
 from flame_jax.data.sources import HuggingFace, Source
+from flame_jax.evaluation.rewardbench import ALL_SUBSETS, SECTIONS
 from flame_jax.format import Capability, Pair, Pairwise
 
 SOURCE = Source(
@@ -41,40 +42,6 @@ SOURCE = Source(
 
 FILE = "data/filtered-00000-of-00001.parquet"
 
-SECTIONS = {
-    "chat": (
-        "alpacaeval-easy",
-        "alpacaeval-length",
-        "alpacaeval-hard",
-        "mt-bench-easy",
-        "mt-bench-med",
-    ),
-    "chat_hard": (
-        "mt-bench-hard",
-        "llmbar-natural",
-        "llmbar-adver-neighbor",
-        "llmbar-adver-GPTInst",
-        "llmbar-adver-GPTOut",
-        "llmbar-adver-manual",
-    ),
-    "safety": (
-        "refusals-dangerous",
-        "refusals-offensive",
-        "xstest-should-refuse",
-        "xstest-should-respond",
-        "donotanswer",
-    ),
-    "reasoning": (
-        "math-prm",
-        "hep-cpp",
-        "hep-go",
-        "hep-java",
-        "hep-js",
-        "hep-python",
-        "hep-rust",
-    ),
-}
-ALL_SUBSETS = tuple(subset for subsets in SECTIONS.values() for subset in subsets)
 CAPABILITIES = {
     "chat": Capability.QUALITY,
     "chat_hard": Capability.QUALITY,

@@ -55,12 +55,14 @@ def _report_drop(task: str, inputs: tf.Tensor, targets: tf.Tensor, limits: str) 
 
 
 def drop_overlength(
-    dataset: tf.data.Dataset, sequence_length: dict[str, int] | None, *, task: str
+    dataset: tf.data.Dataset, sequence_length: dict[str, int] | None = None, *, task: str
 ) -> tf.data.Dataset:
     """seqio preprocessor: drops (and counts) examples that exceed the feature lengths.
 
     Runs before EOS is appended, so a target needs one token of room for it. With no
-    sequence length (seqio.Evaluator's `sequence_length=None`) nothing is dropped. After
+    sequence length nothing is dropped: `sequence_length` has a default because
+    seqio.Evaluator refuses `sequence_length=None` (lengths measured from the data) for a task
+    with a preprocessor whose `sequence_length` argument has none. After
     MAX_DROPPED_IN_A_ROW over-length examples in a row the task stops with an error: a task
     whose every example is too long would otherwise make a repeated dataset spin forever.
     """

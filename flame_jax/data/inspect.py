@@ -4,9 +4,11 @@
     inspect.describe("flame", steps=30_000, batch_size=32)   # one row per task
     inspect.show("flame", n=3)                                # rendered examples
 
-`epochs` is how many times a run of `steps` x `batch_size` examples goes through each task
-at its share of the mixture (examples, before packing: packing puts several examples in
-one sequence, so a packed run sees at least this many).
+`share` is the task's share of the stream `get_dataset` produces for the split: a task without
+data there (no such split, or its files missing) is left out of that stream (share 0), and the
+others share its weight. `epochs` is how many times a run of `steps` x `batch_size` examples
+goes through each task at its share (examples, before packing: packing puts several examples
+in one sequence, so a packed run sees at least this many).
 """
 
 from __future__ import annotations
@@ -84,8 +86,9 @@ def _describe(name: str, split: str, data_dir: str | None) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(rows, columns=COLUMNS[:-2])
-    total = frame["rate"].sum()
-    frame["share"] = frame["rate"] / total if total > 0 else 0.0
+    streamed = ~frame["missing"] & (frame["rate"] > 0)  # as FlameMixture.get_dataset leaves out
+    total = frame.loc[streamed, "rate"].sum()
+    frame["share"] = np.where(streamed, frame["rate"] / total, 0.0) if total > 0 else 0.0
     return frame
 
 

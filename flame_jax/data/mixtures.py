@@ -108,21 +108,31 @@ class FlameMixture(seqio.Mixture):
             sequence_length=sequence_length, split=split, use_cached=use_cached, **kwargs
         )
 
+    def largest_share(self, task: seqio.Task, present_rate: float) -> float | None:
+        """The share a task without data would have next to the tasks present (`present_rate`,
+        their summed rates): exact for a fixed rate; for an example-proportional rate (no data,
+        so no size) the most it could be, at its cap; None when nothing bounds it."""
+        rate = self.rate_per_task_name.get(task.name)
+        if callable(rate):
+            rate = getattr(rate, "maximum", None)
+            if rate is None:
+                return None
+        else:
+            rate = self.get_rate(task)
+        return rate / (present_rate + rate) if present_rate + rate > 0 else None
+
     def describe_missing(self, tasks: Sequence[seqio.Task], present_rate: float) -> list[str]:
-        """Per source, its missing tasks with the share they would have had: exact for a fixed
-        rate; for an example-proportional rate (no data, so no size) the most it could be, at
-        its cap, next to the tasks present (`present_rate`, their summed rates)."""
+        """Per source, its missing tasks with the share they would have had (largest_share)."""
         by_source: dict[str, list[str]] = {}
-        total = self.total_rate or 1.0
         for task in tasks:
             rate = self.rate_per_task_name.get(task.name)
-            if not callable(rate):
-                share = f"share {self.get_rate(task) / total:.1%}"
-            elif getattr(rate, "maximum", None):
-                bound = rate.maximum / (present_rate + rate.maximum)  # type: ignore[attr-defined]
-                share = f"share up to {bound:.1%} at its cap of {rate.maximum:,} examples"
-            else:
+            bound = self.largest_share(task, present_rate)
+            if bound is None:
                 share = "size unknown: no data"
+            elif callable(rate):
+                share = f"share up to {bound:.1%} at its cap of {rate.maximum:,} examples"  # type: ignore[attr-defined]
+            else:
+                share = f"share {bound:.1%}"
             source = registry.get_task(task.name).source.name
             by_source.setdefault(source, []).append(f"{task.name} ({share})")
         return [f"source {name}: {', '.join(items)}" for name, items in sorted(by_source.items())]

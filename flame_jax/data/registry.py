@@ -236,11 +236,21 @@ def source_files() -> dict[str, tuple[Source, tuple[str, ...]]]:
     return dict(_SOURCE_FILES)
 
 
+_NOT_REGISTERED = "(the collection registers it: import flame_tasks, as the CLI does)"
+
+
 def get_task(name: str) -> FlameTask:
     """The registered FLAMe task `name`; a typo gets close names as suggestions."""
     if name not in _TASKS:
-        raise KeyError(unknown_name("task", name, _TASKS))
+        raise KeyError(f"{unknown_name('task', name, _TASKS)} {_NOT_REGISTERED}")
     return _TASKS[name]
+
+
+def get_source(name: str) -> Source:
+    """The source `name` declared with register_source_files (a benchmark's own files)."""
+    if name not in _SOURCE_FILES:
+        raise KeyError(f"{unknown_name('source', name, _SOURCE_FILES)} {_NOT_REGISTERED}")
+    return _SOURCE_FILES[name][0]
 
 
 def tasks() -> list[FlameTask]:

@@ -23,12 +23,25 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from flame_tasks.llm_aggrefact import DATASETS
-
 from flame_jax.evaluation import suite
 from flame_jax.evaluation.report import BenchmarkResult, mean
 from flame_jax.judge import Autorater
 
+# Upstream `dataset` value -> task name suffix (tasks llm_aggrefact_<suffix>): the release with
+# RAGTruth (11 datasets). The collection (tasks/llm_aggrefact.py) registers one task per entry.
+DATASETS = {
+    "AggreFact-CNN": "aggrefact_cnn",
+    "AggreFact-XSum": "aggrefact_xsum",
+    "TofuEval-MediaS": "tofueval_medias",
+    "TofuEval-MeetB": "tofueval_meetb",
+    "Wice": "wice",
+    "Reveal": "reveal",
+    "ClaimVerify": "claimverify",
+    "FactCheck-GPT": "factcheck_gpt",
+    "ExpertQA": "expertqa",
+    "Lfqa": "lfqa",
+    "RAGTruth": "ragtruth",
+}
 GROUPS = {
     "LLM-FactVerify": ("claimverify", "factcheck_gpt", "reveal"),
     "Wiki-FactVerify": ("wice",),

@@ -9,14 +9,13 @@ problems from the data dir (source `humaneval`) and the candidates from `inputs`
 
 from __future__ import annotations
 
-from flame_tasks import humaneval
-
 from flame_jax.data import registry
 from flame_jax.evaluation import aggrefact, cobbler, heldout, rerank, rewardbench
 from flame_jax.evaluation.report import BenchmarkResult
 from flame_jax.judge import Autorater
 
 PAPER_SAMPLE = 256
+HUMANEVAL_PROBLEMS = "HumanEval.jsonl.gz"  # of source `humaneval` (tasks/humaneval.py)
 
 
 def names() -> list[str]:
@@ -31,21 +30,35 @@ def run_benchmark(
     max_per_task: int | None = None,
     seed: int = 0,
     inputs: str | None = None,
+    own_model: str | None = None,
+    cobbler_protocol: str = "upstream",
 ) -> BenchmarkResult:
-    """Runs one benchmark with the judge; `inputs` is a benchmark's own input file, if any."""
+    """Runs one benchmark with the judge; `inputs` is a benchmark's own input file, if any.
+
+    `own_model` (CoBBLEr's Egocentric bias: which of its 15 models the judge is) and
+    `cobbler_protocol` ("upstream" or "both_orders") apply to CoBBLEr only.
+    """
+    if name != "cobbler" and (own_model is not None or cobbler_protocol != "upstream"):
+        raise ValueError(f"--own_model and --cobbler_protocol apply to cobbler, not {name}")
     if name not in names():
         raise ValueError(registry.unknown_name("benchmark", name, names()))
     if name == rerank.BENCHMARK:
         if inputs is None:
             raise ValueError(f"{name} needs the candidates: --input samples.jsonl")
-        problems = rerank.load_problems(humaneval.SOURCE.path(humaneval.PROBLEMS, data_dir))
+        humaneval = registry.get_source("humaneval")
+        problems = rerank.load_problems(humaneval.path(HUMANEVAL_PROBLEMS, data_dir))
         candidates = rerank.load_candidates(inputs, problems)
         return rerank.evaluate(judge, problems, candidates, max_problems=max_per_task, seed=seed)
     if inputs is not None:
         raise ValueError(f"benchmark {name} takes no --input file")
     if name == "cobbler":
         return cobbler.evaluate(
-            judge, cobbler.load(data_dir), max_pairs_per_instruction=max_per_task, seed=seed
+            judge,
+            cobbler.load(data_dir),
+            protocol=cobbler_protocol,
+            own_model=own_model,
+            max_pairs_per_instruction=max_per_task,
+            seed=seed,
         )
     if name == "rewardbench":
         return rewardbench.evaluate(judge, data_dir=data_dir, max_per_task=max_per_task, seed=seed)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import seqio
 import tensorflow as tf
 
 from flame_jax.data import features
@@ -79,3 +80,28 @@ def test_a_task_whose_every_example_is_too_long_stops_with_an_error(demo_codec, 
     )
     with pytest.raises(tf.errors.InvalidArgumentError, match=r"task demo_correction: 50 examples"):
         next(dataset.as_numpy_iterator())
+
+
+def test_seqio_evaluator_runs_with_lengths_measured_from_the_data(demo_vocab):
+    """seqio.Evaluator(sequence_length=None) measures the lengths from the data; it refuses a
+    task whose preprocessor needs a sequence_length, so drop_overlength must not."""
+    features.DROPPED.clear()
+    evaluator = seqio.Evaluator(
+        mixture_or_task_name="demo_sortedness",
+        feature_converter=seqio.PrefixLMFeatureConverter(pack=False),
+        eval_split="validation",
+        sequence_length=None,
+    )
+    task = get_task("demo_sortedness")
+    records = list(task.records("validation"))
+    vocab = vocabularies.VOCABULARY
+    longest = max(len(vocab.encode(r.inputs)) + len(vocab.encode(r.targets)) + 1 for r in records)
+    assert evaluator.model_feature_shapes["decoder_target_tokens"] == (longest,)
+
+    def perfect(dataset):  # answers every example with its own targets
+        return [(i, vocab.encode(r.targets)) for i, r in enumerate(records)]
+
+    metrics, _ = evaluator.evaluate(compute_metrics=True, predict_fn=perfect)
+    (results,) = metrics.result().values()
+    assert (results["accuracy"], results["parse_failure_rate"]) == (100.0, 0.0)
+    assert not features.DROPPED  # nothing is dropped without lengths

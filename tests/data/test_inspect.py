@@ -2,7 +2,7 @@
 
 import pytest
 
-from flame_jax.data import inspect
+from flame_jax.data import features, inspect
 
 
 def test_describe_demo_columns_and_epochs():
@@ -19,6 +19,32 @@ def test_describe_a_single_task_with_skips(shared_data):
         "hh_rlhf_harmlessness", split="test", data_dir=shared_data
     ).itertuples()
     assert (row.num_examples, row.skipped, row.missing, row.share) == (149, 1, False, 1.0)
+
+
+def test_shares_are_those_of_the_stream(shared_data, demo_vocab):
+    """Only hh_rlhf_harmlessness of flame_rm's four tasks has a test split with data there:
+    the stream get_dataset produces is all of it, and describe says so."""
+    frame = inspect.describe("flame_rm", split="test", data_dir=shared_data).set_index("task")
+    assert frame["share"].to_dict() == {
+        "hh_rlhf_harmlessness": 1.0,
+        "commitpack_pairwise": 0.0,
+        "helpsteer_pairwise": 0.0,
+        "prm800k_pairwise": 0.0,
+    }
+    features.DROPPED.clear()
+    dataset = features.get_dataset(
+        "flame_rm",
+        split="test",
+        data_dir=shared_data,
+        sequence_length=4096,
+        targets_length=32,
+        pack=False,
+        shuffle=False,
+        num_epochs=1,
+    )
+    streamed = sum(1 for _ in dataset.as_numpy_iterator())
+    assert streamed + features.DROPPED["hh_rlhf_harmlessness"] == 149
+    assert set(features.DROPPED) <= {"hh_rlhf_harmlessness"}
 
 
 def test_show_is_seeded():

@@ -80,7 +80,8 @@ def test_missing_tasks_are_left_out_with_a_warning(tmp_path, demo_codec, caplog)
                 targets_length=32,
             )
     assert "leaving out 4 task(s) of 4 source(s) whose data is missing" in caplog.text
-    assert "source hh_rlhf: hh_rlhf_harmlessness (share 25.0%)" in caplog.text
+    # Nothing present: a fixed-rate task alone would be the whole stream.
+    assert "source hh_rlhf: hh_rlhf_harmlessness (share 100.0%)" in caplog.text
     assert rm.name == "flame_rm"
 
 
