@@ -1,6 +1,6 @@
 """Data pipeline throughput: render -> tokenize -> pack, for a mixture on a data directory.
 
-    FLAME_DATA_DIR=../shared/data python benchmarks/data_pipeline.py [--mixture flame]
+    python benchmarks/data_pipeline.py --data_dir ../shared/data [--mixture flame]
 
 Measures, in one run on this machine:
   1. render:            FLAMe records per second (Python: read upstream rows, convert, render);
@@ -23,11 +23,13 @@ import time
 import flame_tasks  # noqa: F401  (registers the collection)
 import numpy as np
 
-from flame_jax.data import features, inspect, mixtures, registry, vocabularies
+from flame_jax.data import binding, features, inspect, mixtures, registry, vocabularies
+from flame_jax.data.codec import Codec
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data_dir", default=os.environ.get("FLAME_DATA_DIR"))
     parser.add_argument("--mixture", default="flame")
     parser.add_argument("--split", default="train")
     parser.add_argument("--sequence_length", type=int, default=2048)
@@ -37,32 +39,33 @@ def main() -> None:
     parser.add_argument("--vocab_size", type=int, default=8000)
     args = parser.parse_args()
 
-    frame = inspect.describe(args.mixture, split=args.split)
+    frame = inspect.describe(args.mixture, split=args.split, data_dir=args.data_dir)
     present = frame[frame["num_examples"] > 0]
     print(f"{args.mixture}: {len(present)} of {len(frame)} tasks have data in {args.split}")
 
     # 1. Render (pure Python).
     start, records, texts = time.perf_counter(), 0, []
     for task in present["task"]:
-        for record in registry.get_task(task).records(args.split):
+        for record in registry.get_task(task).records(args.split, args.data_dir):
             records += 1
             if len(texts) < 20_000:
                 texts.append(record.inputs + record.targets)
     render_rate = records / (time.perf_counter() - start)
 
     vocab_path = os.path.join(tempfile.mkdtemp(), "bench.model")
-    vocabularies.set_vocabulary_path(
+    codec = Codec.load(
         vocabularies.train_sentencepiece(texts, vocab_path, vocab_size=args.vocab_size)
     )
-    vocabularies.VOCABULARY.encode("warm up")
+    codec.vocabulary.encode("warm up")
 
     # 2. Render + tokenize through the seqio tasks, one epoch of each (pipeline set-up untimed).
-    datasets = [
-        mixtures.get(task).get_dataset(
-            sequence_length=None, split=args.split, shuffle=False, num_epochs=1
-        )
-        for task in present["task"]
-    ]
+    with binding.bound(vocabulary=codec.vocabulary, data_dir=args.data_dir):
+        datasets = [
+            mixtures.get(task).get_dataset(
+                sequence_length=None, split=args.split, shuffle=False, num_epochs=1
+            )
+            for task in present["task"]
+        ]
     elapsed, tokenized = 0.0, 0
     for dataset in datasets:
         iterator = dataset.as_numpy_iterator()
@@ -76,6 +79,8 @@ def main() -> None:
     for pack in (True, False):
         dataset = features.get_dataset(
             args.mixture,
+            codec=codec,
+            data_dir=args.data_dir,
             split=args.split,
             sequence_length=args.sequence_length,
             targets_length=args.targets_length,

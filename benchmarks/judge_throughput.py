@@ -46,13 +46,13 @@ import jax
 from flame_tasks import demo
 
 from flame_jax import configurables
-from flame_jax.data import registry, vocabularies
+from flame_jax.data import registry
+from flame_jax.data.codec import Codec
 from flame_jax.format import Record
 from flame_jax.judge.autorater import Autorater
 from flame_jax.judge.generation import GeneratedEvaluation
 from flame_jax.models import Transformer, TransformerConfig
 from flame_jax.models.testing import random_params
-from flame_jax.training import train as train_lib
 
 PAIRWISE_TASK, CLASSIFICATION_TASK = "demo_sorting", "demo_support"
 
@@ -71,7 +71,7 @@ class _CountingAutorater(Autorater):
 
 def _config(name: str) -> TransformerConfig:
     gin.clear_config()
-    gin.add_config_file_search_path(train_lib.REPO_ROOT)
+    gin.add_config_file_search_path(configurables.REPO_ROOT)
     gin.parse_config_file(f"gin/models/{name}.gin")
     return configurables.model_config_from_gin()
 
@@ -87,25 +87,27 @@ def _timed_twice(rater: _CountingAutorater, records: list[Record]) -> tuple[floa
     return first, time.perf_counter() - start, rater.generated_tokens
 
 
-def gold_evaluation_tokens(records: list[Record]) -> int:
+def gold_evaluation_tokens(codec: Codec, records: list[Record]) -> int:
     """The longest gold evaluation (targets + EOS) of `records`, in tokens."""
-    return max(len(vocabularies.VOCABULARY.encode(r.targets)) + 1 for r in records)
+    return max(len(codec.encode_targets(r.targets)) for r in records)
 
 
-def measure(name: str, num_pairs: int, batch_size: int, max_new_tokens: int | None) -> list[dict]:
+def measure(
+    name: str, codec: Codec, num_pairs: int, batch_size: int, max_new_tokens: int | None
+) -> list[dict]:
     """The three rows (score pairs, score classification, generate pairs) of one config."""
     config = _config(name)
-    if config.vocab_size < vocabularies.VOCABULARY.vocab_size:
+    if config.vocab_size < codec.vocabulary.vocab_size:
         raise ValueError(
             f"{name}: vocab_size {config.vocab_size} < the demo vocabulary's "
-            f"{vocabularies.VOCABULARY.vocab_size} pieces"
+            f"{codec.vocabulary.vocab_size} pieces"
         )
     model, params = Transformer(config), random_params(config, seed=0)
     jax.block_until_ready(params)
     pairs = registry.first_records(registry.get_task(PAIRWISE_TASK), "test", num_pairs)
     labels = registry.first_records(registry.get_task(CLASSIFICATION_TASK), "test", num_pairs)
     batch = min(batch_size, num_pairs)
-    new_tokens = max_new_tokens or gold_evaluation_tokens(pairs)
+    new_tokens = max_new_tokens or gold_evaluation_tokens(codec, pairs)
     rows = []
     for mode, task, records, unit in (
         ("score", PAIRWISE_TASK, pairs, "pairs"),
@@ -115,6 +117,7 @@ def measure(name: str, num_pairs: int, batch_size: int, max_new_tokens: int | No
         rater = _CountingAutorater(
             model,
             params,
+            codec,
             mode=mode,
             batch_size=batch,
             max_new_tokens=new_tokens,
@@ -163,13 +166,13 @@ def main() -> None:
     wall = time.perf_counter()
 
     vocab_path = os.path.join(tempfile.mkdtemp(), "demo.model")
-    vocabularies.set_vocabulary_path(demo.build_vocabulary(vocab_path))
-    vocabularies.VOCABULARY.encode("warm up")
+    codec = Codec.load(demo.build_vocabulary(vocab_path))
+    codec.vocabulary.encode("warm up")
 
     rows: list[dict] = []
     for name in args.configs:
         n = args.small_pairs if name == "small" else args.pairs
-        rows += measure(name, n, args.batch_size, args.max_new_tokens)
+        rows += measure(name, codec, n, args.batch_size, args.max_new_tokens)
     base = args.configs[0]
     baseline = {(r["mode"], r["task"]): r["per_s"] for r in rows if r["config"] == base}
     for row in rows:

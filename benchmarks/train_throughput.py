@@ -23,7 +23,6 @@ import numpy as np
 from flame_jax import configurables
 from flame_jax.models import Transformer, init_params
 from flame_jax.training import optimizers, steps
-from flame_jax.training import train as train_lib
 from flame_jax.training.state import TrainState
 
 
@@ -58,7 +57,7 @@ def _batch(rng: np.random.Generator, batch_size: int, length: int, vocab: int) -
 
 def measure(name: str, batch_size: int, length: int, num_steps: int, peak: float) -> dict:
     gin.clear_config()
-    gin.add_config_file_search_path(train_lib.REPO_ROOT)
+    gin.add_config_file_search_path(configurables.REPO_ROOT)
     gin.parse_config_file(f"gin/models/{name}.gin")
     config = configurables.model_config_from_gin()
     model = Transformer(config)

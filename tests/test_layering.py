@@ -11,8 +11,6 @@ DOORS = {
     "flame_jax/cli.py",
     "flame_jax/configurables.py",
     "flame_jax/data/cache.py",
-    # The demo imports its tasks (flame_tasks.demo); the lead's rewrite of demo.py moves it out.
-    "flame_jax/demo.py",
 }
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import shlex
 from collections import defaultdict
@@ -67,9 +68,11 @@ def _rewardbench_categories(judge: Autorater, *, data_dir, max_per_task, seed) -
         by_subset[row["subset"]].append(row["score"])
     coding = [subset for subset in by_subset if subset.startswith("hep-")]
     return {
-        "Chat": result.scores["Chat"],
-        "Chat Hard": result.scores["Chat Hard"],
-        "Safety": result.scores["Safety"],
+        # A section whose subsets have no data is not scored: NaN in the curve, as a category
+        # without items is.
+        "Chat": result.scores.get("Chat", math.nan),
+        "Chat Hard": result.scores.get("Chat Hard", math.nan),
+        "Safety": result.scores.get("Safety", math.nan),
         "Math": report.mean(by_subset.get("math-prm", [])),
         "Coding": report.mean([report.mean(by_subset[s]) for s in coding]),
     }

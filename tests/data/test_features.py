@@ -5,7 +5,7 @@ import pytest
 import seqio
 import tensorflow as tf
 
-from flame_jax.data import features
+from flame_jax.data import binding, features
 from flame_jax.data.registry import get_task
 
 
@@ -82,19 +82,20 @@ def test_a_task_whose_every_example_is_too_long_stops_with_an_error(demo_codec, 
         next(dataset.as_numpy_iterator())
 
 
-def test_seqio_evaluator_runs_with_lengths_measured_from_the_data(demo_vocab):
+def test_seqio_evaluator_runs_with_lengths_measured_from_the_data(demo_codec):
     """seqio.Evaluator(sequence_length=None) measures the lengths from the data; it refuses a
     task whose preprocessor needs a sequence_length, so drop_overlength must not."""
     features.DROPPED.clear()
-    evaluator = seqio.Evaluator(
-        mixture_or_task_name="demo_sortedness",
-        feature_converter=seqio.PrefixLMFeatureConverter(pack=False),
-        eval_split="validation",
-        sequence_length=None,
-    )
+    with binding.bound(vocabulary=demo_codec.vocabulary):  # as t5x's door binds it
+        evaluator = seqio.Evaluator(
+            mixture_or_task_name="demo_sortedness",
+            feature_converter=seqio.PrefixLMFeatureConverter(pack=False),
+            eval_split="validation",
+            sequence_length=None,
+        )
     task = get_task("demo_sortedness")
     records = list(task.records("validation"))
-    vocab = vocabularies.VOCABULARY
+    vocab = demo_codec.vocabulary
     longest = max(len(vocab.encode(r.inputs)) + len(vocab.encode(r.targets)) + 1 for r in records)
     assert evaluator.model_feature_shapes["decoder_target_tokens"] == (longest,)
 
