@@ -218,9 +218,9 @@ def flame_opt_rm_mixture(weights_path: str) -> str:
     return opt_rm.register_from_weights(weights_path).name
 
 
-@gin.configurable(module="flame_jax.data")
 def t5x_task_vocabulary(path: str | None = None):
-    """For t5x's gins (gin/t5x/): binds the vocabulary of the FLAMe tasks for the thread that
+    """For t5x's gins (gin/t5x/, through gin's dynamic registration): binds the vocabulary of
+    the FLAMe tasks for the thread that
     builds t5x's datasets (path, or FLAME_VOCAB) and returns the tasks' vocabulary adaptor,
     which t5x's `verify_matching_vocabs` compares with the model's."""
     from flame_jax.data import binding, vocabularies  # noqa: PLC0415

@@ -6,8 +6,7 @@ import os
 import gin
 import pytest
 
-from flame_jax import configurables  # noqa: F401
-from flame_jax.training import train as train_lib
+from flame_jax import configurables
 
 RUNS = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "gin", "runs", "*.gin")))
 
@@ -15,7 +14,7 @@ RUNS = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "gin", "ru
 @pytest.mark.parametrize("path", RUNS, ids=os.path.basename)
 def test_run_gin_parses(path):
     gin.clear_config()
-    gin.add_config_file_search_path(train_lib.REPO_ROOT)
+    gin.add_config_file_search_path(configurables.REPO_ROOT)
     required = [
         'MODEL_DIR = "/tmp/m"',
         'VOCABULARY = "/tmp/v.model"',

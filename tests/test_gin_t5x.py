@@ -19,9 +19,8 @@ import optax
 import pytest
 import seqio
 
-from flame_jax.training import train as train_lib
+from flame_jax.configurables import REPO_ROOT as ROOT
 
-ROOT = train_lib.REPO_ROOT
 T5X_GINS = sorted(glob.glob(os.path.join(ROOT, "gin", "t5x", "*.gin")))
 
 # google-research/t5x files, each at the commit looked at.

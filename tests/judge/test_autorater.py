@@ -143,3 +143,66 @@ def test_pairwise_probabilities_are_deterministic(rater):
     first = [j.pair.p_a_better for j in rater.judge(records)]
     second = [j.pair.p_a_better for j in rater.judge(records)]
     np.testing.assert_array_equal(first, second)
+
+
+def test_two_judges_with_different_vocabularies_score_in_one_process(demo_checkpoint, tmp_path):
+    """Nothing about tokenization is process-wide: a judge with another vocabulary and chat
+    template judges between calls of the demo judge, and each gives what it gives alone."""
+    from flame_jax.data import chat, testing
+    from flame_jax.data.codec import Codec
+    from flame_jax.models import Transformer, TransformerConfig
+    from flame_jax.models.testing import random_params
+
+    records = _records("demo_support", 6)
+    demo = judge.load_autorater(demo_checkpoint, batch_size=4, progress=False)
+    alone = [j.probabilities for j in demo.judge(records)]
+    vocab = testing.train_gemma_style_sentencepiece(
+        [r.inputs + r.targets for r in records] * 10, str(tmp_path / "gemma"), vocab_size=500
+    )
+    gemma_codec = Codec.load(vocab, "gemma")
+    assert gemma_codec.vocabulary.vocab_size != demo.codec.vocabulary.vocab_size
+    config = TransformerConfig(
+        vocab_size=640, embed_dim=32, num_layers=1, num_heads=2, num_kv_heads=1, head_dim=16
+    )
+    other = Autorater(Transformer(config), random_params(config, seed=1), gemma_codec)
+    other_alone = [j.probabilities for j in other.judge(records)]
+    for _ in range(2):  # interleaved
+        assert [j.probabilities for j in demo.judge(records)] == alone
+        assert [j.probabilities for j in other.judge(records)] == other_alone
+    assert other.codec.chat_template == chat.TEMPLATES["gemma"] and demo.codec.chat_template is None
+    assert gemma_codec.encode_inputs(records[0].inputs) != demo.codec.encode_inputs(
+        records[0].inputs
+    )
+
+
+def test_loading_a_run_never_executes_its_files(demo_checkpoint, tmp_path):
+    """A checkpoint is data: a hostile config.gin (imports, os.system bound as a configurable)
+    beside the run is never parsed, and a hostile run.json is refused field by field."""
+    import shutil
+
+    run = str(tmp_path / "run")
+    shutil.copytree(demo_checkpoint, run)
+    marker = tmp_path / "pwned"
+    with open(f"{run}/config.gin", "w") as f:
+        f.write(
+            "from __gin__ import dynamic_registration\nimport os\n"
+            f"os.system.command = 'touch {marker}'\n"
+            "train.model_config = @os.system()\n"
+        )
+    rater = judge.load_autorater(run, progress=False)
+    assert rater.judge(_records("demo_support", 1))[0].answer is not None
+    assert not marker.exists()
+
+    with open(f"{run}/run.json") as f:
+        manifest = json.load(f)
+    for field, value in (
+        ("model_config", {"num_layers": "__import__('os').system('x')"}),
+        ("chat_template", {"prefix": 1, "suffix": ""}),
+        ("vocabulary", ["a"]),
+        ("extra", 1),
+    ):
+        with open(f"{run}/run.json", "w") as f:
+            json.dump({**manifest, field: value}, f)
+        with pytest.raises(ValueError, match=field):
+            judge.load_autorater(run, progress=False)
+    assert not marker.exists()
