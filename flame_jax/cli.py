@@ -603,11 +603,14 @@ def _data_cache(argv: Sequence[str]) -> int:
         help=f"module registering the tasks (repeatable; default {cache.TASK_MODULE})",
     )
     args, beam_options = parser.parse_known_args(list(argv))
-    if not args.vocabulary:
-        parser.error("--vocabulary is required (or set FLAME_VOCAB)")
     modules = args.module_import or [cache.TASK_MODULE]
     for module in modules:
         importlib.import_module(module)
+    cache.task_names(args.mixture_or_task)  # an unknown name fails first, with suggestions
+    if not args.vocabulary:
+        raise ValueError(
+            "--vocabulary is required (or set FLAME_VOCAB): the tokenizer to cache with"
+        )
     logging.getLogger("apache_beam").setLevel(logging.WARNING)
     report = cache.cache_tasks(
         args.mixture_or_task,

@@ -220,15 +220,15 @@ def flame_opt_rm_mixture(weights_path: str) -> str:
 
 def t5x_task_vocabulary(path: str | None = None):
     """For t5x's gins (gin/t5x/, through gin's dynamic registration): binds the vocabulary of
-    the FLAMe tasks for the thread that
-    builds t5x's datasets (path, or FLAME_VOCAB) and returns the tasks' vocabulary adaptor,
-    which t5x's `verify_matching_vocabs` compares with the model's."""
+    the FLAMe tasks (path, or FLAME_VOCAB) for the process that t5x drives (its trainer and
+    seqio's evaluator threads), and returns the tasks' vocabulary adaptor, which t5x's
+    `verify_matching_vocabs` compares with the model's."""
     from flame_jax.data import binding, vocabularies  # noqa: PLC0415
 
     path = path or os.environ.get("FLAME_VOCAB")
     if not path:
         raise ValueError("no vocabulary for the FLAMe tasks: set FLAME_VOCAB or bind path")
-    binding.bind_for_this_thread(
+    binding.bind_process_default(
         vocabulary=vocabularies.load(path), data_dir=os.environ.get("FLAME_DATA_DIR")
     )
     return vocabularies.TaskVocabulary()

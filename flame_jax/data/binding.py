@@ -12,9 +12,13 @@ mixture statistics, inspection, the cache job) binds them for the duration of th
 
 tf.data traces the tokenizer and reads the data dir while the dataset is built, so the values
 are baked into it and the binding can end. A binding is a ContextVar: it holds for the thread
-(or asyncio task) that made it, two judges or two datasets with different vocabularies live
-side by side, and there is no process-wide default: an unbound build fails with an error that
-says what to pass.
+(or asyncio task) that made it, so two judges or two datasets with different vocabularies live
+side by side, and an unbound build fails with an error that says what to pass.
+
+One exception, for the doors to other programs that drive seqio themselves in threads of their
+own (t5x's trainer and seqio.Evaluator's metrics thread, through gin/t5x/; a Beam worker):
+`bind_process_default` sets what an unbound thread sees. flame-jax's own functions never set it
+and never rely on it.
 """
 
 from __future__ import annotations
@@ -33,11 +37,10 @@ class Binding:
     use_cached: bool = False  # the tasks are read from the offline cache (data/cache.py)
 
 
-_UNBOUND = Binding()  # frozen: safe to share
-_BINDING: contextvars.ContextVar[Binding] = contextvars.ContextVar(
-    "flame_jax_dataset_binding",
-    default=_UNBOUND,
+_BINDING: contextvars.ContextVar[Binding | None] = contextvars.ContextVar(
+    "flame_jax_dataset_binding", default=None
 )
+_process_default = Binding()  # what an unbound thread sees: set only by bind_process_default
 
 
 @contextlib.contextmanager
@@ -46,7 +49,7 @@ def bound(
 ) -> Iterator[Binding]:
     """Binds the values of the datasets built inside; None keeps the outer binding's value (so
     a data-only binding inside a codec binding keeps the vocabulary)."""
-    outer = _BINDING.get()
+    outer = current()
     token = _BINDING.set(
         Binding(
             vocabulary if vocabulary is not None else outer.vocabulary,
@@ -60,11 +63,25 @@ def bound(
         _BINDING.reset(token)
 
 
-def bind_for_this_thread(*, vocabulary: Any = None, data_dir: str | None = None) -> None:
-    """Binds without a scope, for a thread that builds datasets it does not call for itself:
-    a Beam worker's setup function, or a door handing over to another program (t5x)."""
-    _BINDING.set(Binding(vocabulary, data_dir))
+def bind_process_default(*, vocabulary: Any = None, data_dir: str | None = None) -> None:
+    """What every unbound thread of this process sees: only for the doors to programs that
+    build the datasets themselves (gin/t5x/'s vocabulary, a Beam worker's setup function)."""
+    global _process_default
+    _process_default = Binding(vocabulary, data_dir)
+
+
+@contextlib.contextmanager
+def process_default_restored() -> Iterator[None]:
+    """Puts the process default back afterwards: for a job that runs its workers in this
+    process (Beam's DirectRunner calls their setup function here)."""
+    global _process_default
+    saved = _process_default
+    try:
+        yield
+    finally:
+        _process_default = saved
 
 
 def current() -> Binding:
-    return _BINDING.get()
+    bound = _BINDING.get()
+    return _process_default if bound is None else bound

@@ -190,9 +190,9 @@ def check_cached(
 
 
 def _configure_worker(data_dir: str | None, vocabulary_path: str) -> None:
-    """Beam setup_fn: a worker (a Dataflow VM, or a thread of this process) builds the tasks'
-    datasets with these, not with anything from its environment."""
-    binding.bind_for_this_thread(vocabulary=vocabularies.load(vocabulary_path), data_dir=data_dir)
+    """Beam setup_fn: a worker (a Dataflow VM, or this process on the DirectRunner) builds the
+    tasks' datasets with these, not with anything from its environment."""
+    binding.bind_process_default(vocabulary=vocabularies.load(vocabulary_path), data_dir=data_dir)
 
 
 def _present_splits(
@@ -375,6 +375,7 @@ def cache_tasks(
     digest = vocabulary_sha256(vocabulary_path)
     options = beam.options.pipeline_options.PipelineOptions(list(pipeline_options))
     with (
+        binding.process_default_restored(),
         binding.bound(vocabulary=vocabulary, data_dir=root),
         beam.Pipeline(options=options) as pipeline,
     ):

@@ -82,27 +82,30 @@ def test_a_task_whose_every_example_is_too_long_stops_with_an_error(demo_codec, 
         next(dataset.as_numpy_iterator())
 
 
-def test_seqio_evaluator_runs_with_lengths_measured_from_the_data(demo_codec):
+def test_seqio_evaluator_runs_with_lengths_measured_from_the_data(demo_vocab, monkeypatch):
     """seqio.Evaluator(sequence_length=None) measures the lengths from the data; it refuses a
     task whose preprocessor needs a sequence_length, so drop_overlength must not."""
+    from flame_jax import configurables
+
+    monkeypatch.setattr(binding, "_process_default", binding.Binding())  # put back afterwards
+    configurables.t5x_task_vocabulary(demo_vocab)  # the door of programs that drive seqio
+    vocab = binding.current().vocabulary
     features.DROPPED.clear()
-    with binding.bound(vocabulary=demo_codec.vocabulary):  # as t5x's door binds it
-        evaluator = seqio.Evaluator(
-            mixture_or_task_name="demo_sortedness",
-            feature_converter=seqio.PrefixLMFeatureConverter(pack=False),
-            eval_split="validation",
-            sequence_length=None,
-        )
+    evaluator = seqio.Evaluator(
+        mixture_or_task_name="demo_sortedness",
+        feature_converter=seqio.PrefixLMFeatureConverter(pack=False),
+        eval_split="validation",
+        sequence_length=None,
+    )
     task = get_task("demo_sortedness")
     records = list(task.records("validation"))
-    vocab = demo_codec.vocabulary
     longest = max(len(vocab.encode(r.inputs)) + len(vocab.encode(r.targets)) + 1 for r in records)
     assert evaluator.model_feature_shapes["decoder_target_tokens"] == (longest,)
 
     def perfect(dataset):  # answers every example with its own targets
         return [(i, vocab.encode(r.targets)) for i, r in enumerate(records)]
 
-    metrics, _ = evaluator.evaluate(compute_metrics=True, predict_fn=perfect)
+    metrics, _ = evaluator.evaluate(compute_metrics=True, predict_fn=perfect)  # in a thread
     (results,) = metrics.result().values()
     assert (results["accuracy"], results["parse_failure_rate"]) == (100.0, 0.0)
     assert not features.DROPPED  # nothing is dropped without lengths

@@ -21,7 +21,7 @@ def test_describe_a_single_task_with_skips(shared_data):
     assert (row.num_examples, row.skipped, row.missing, row.share) == (149, 1, False, 1.0)
 
 
-def test_shares_are_those_of_the_stream(shared_data, demo_vocab):
+def test_shares_are_those_of_the_stream(shared_data, demo_codec):
     """Only hh_rlhf_harmlessness of flame_rm's four tasks has a test split with data there:
     the stream get_dataset produces is all of it, and describe says so."""
     frame = inspect.describe("flame_rm", split="test", data_dir=shared_data).set_index("task")
@@ -34,6 +34,7 @@ def test_shares_are_those_of_the_stream(shared_data, demo_vocab):
     features.DROPPED.clear()
     dataset = features.get_dataset(
         "flame_rm",
+        codec=demo_codec,
         split="test",
         data_dir=shared_data,
         sequence_length=4096,

@@ -26,7 +26,7 @@ def test_the_task_vocabulary_is_the_bound_one_and_unbound_is_a_clear_error(demo_
             assert binding.current().vocabulary is vocabulary
     assert binding.current().vocabulary is None
     assert adaptor == vocabularies.TaskVocabulary()
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(FileNotFoundError, match="no vocabulary file at"):
         vocabularies.load(str(tmp_path / "none.model"))
 
 
