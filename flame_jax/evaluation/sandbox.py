@@ -13,10 +13,11 @@ host safe: everything below is, and it holds against code that undoes the guard.
 Isolation: bubblewrap (`bwrap`, Debian package `bubblewrap`), the unprivileged sandbox that
 Flatpak uses. Without it nothing is executed: SandboxError with an install hint (there is no
 fallback). Each run is one `bwrap` invocation with:
-- New user, PID, mount, IPC, network, UTS and cgroup namespaces (`--unshare-all`); no
-  capabilities (`--cap-drop ALL`); a new session (`--new-session`: no terminal to inject into);
-  `--die-with-parent`. The network namespace has only a loopback that is down, and abstract
-  Unix sockets are per network namespace, so no connection reaches the host or beyond.
+- New user, PID, mount, IPC, network, UTS and cgroup namespaces (`--unshare-all`), and no
+  further user namespace inside (`--disable-userns`: one would allow mounting an unbounded
+  tmpfs); no capabilities (`--cap-drop ALL`); a new session (`--new-session`: no terminal to
+  inject input into); `--die-with-parent`. The network namespace has only a loopback that is
+  down, and abstract Unix sockets are per network namespace: no connection leaves the sandbox.
 - A filesystem of its own: an empty tmpfs root, remounted read-only; `/usr` and the Python
   installation's prefix read-only (the `/bin`, `/lib*`, `/sbin` links or directories as on the
   host); fresh `/proc` (this PID namespace only) and a minimal read-only `/dev`; the program and
@@ -83,7 +84,7 @@ from flame_jax.evaluation.sandbox_harness import EARLY, FAILED, PASSED, SIGNALLE
 STATUSES = ("passed", "failed", "timeout", "killed")
 SANDBOX_UID = 65534  # "nobody": the uid of the sandbox when the caller is root
 WORK_BYTES = 64 * 2**20  # size of the private tmpfs at /tmp
-GRACE_S = 5.0  # after the time limit, until the caller kills the whole sandbox
+GRACE_S = 3.0  # after the time limit, until the caller kills the whole sandbox
 INSTALL_HINT = (
     "install bubblewrap, the sandbox that executes model-written code: "
     "apt-get install bubblewrap (Debian, Ubuntu; with sudo as a user), dnf install bubblewrap "
@@ -299,7 +300,8 @@ def _command(
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxError(f"bwrap not found: {INSTALL_HINT}")
-    command = [bwrap, "--unshare-all", "--cap-drop", "ALL", "--new-session", "--die-with-parent"]
+    command = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    command += ["--new-session", "--die-with-parent"]
     command += ["--ro-bind", "/usr", "/usr"]
     for name in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(name):
@@ -419,7 +421,12 @@ def _classify(
             "failed",
             f"the program ended the sandbox's harness ({_signal_name(returncode - 128)})",
         )
-    hint = f"; {INSTALL_HINT}" if any(line.startswith("bwrap:") for line in lines) else ""
+    hint = (
+        "; bwrap needs unprivileged user namespaces (sysctl user.max_user_namespaces > 0; "
+        "Debian <= 10: kernel.unprivileged_userns_clone=1)"
+        if any(line.startswith("bwrap:") for line in lines)
+        else ""
+    )
     raise SandboxError(
         f"the sandbox could not run the program (exit status {returncode}): "
         f"{' | '.join(lines[-3:]) or 'no message'}{hint}"
