@@ -21,7 +21,7 @@ fallback). Each run is one `bwrap` invocation with:
 - A filesystem of its own: an empty tmpfs root, remounted read-only; `/usr` and the Python
   installation's prefix read-only (the `/bin`, `/lib*`, `/sbin` links or directories as on the
   host); fresh `/proc` (this PID namespace only) and a minimal read-only `/dev`; the program and
-  this harness as read-only copies in `/sandbox`; the working directory `/tmp` a private tmpfs of
+  the harness as read-only copies in `/sandbox`; the working directory `/tmp` a private tmpfs of
   WORK_BYTES (also HOME and TMPDIR). Nothing else of the host is there: no `/etc`, no home
   directory, no repository, no host `/tmp` (so no Unix socket file of the host either).
 - An unprivileged uid. As a user, bwrap runs as that user. As root (CI, containers) bwrap runs
@@ -34,7 +34,8 @@ fallback). Each run is one `bwrap` invocation with:
 - Limits for the whole process tree. The program runs in one process that cannot create
   another process or thread: RLIMIT_NPROC is set to the processes already in the sandbox, and
   since Linux 5.14 that count is per user namespace, so other sandboxes and host processes do
-  not share it. Its memory is then bounded by its RLIMIT_AS (`memory_mb`: a large allocation
+  not share it (before 5.14 it counts the uid's processes everywhere, which only makes it
+  stricter). Its memory is then bounded by its RLIMIT_AS (`memory_mb`: a large allocation
   raises MemoryError), plus at most WORK_BYTES of files in `/tmp` and OPEN_FILES x FILE_BYTES
   in memory-backed files (RLIMIT_NOFILE and RLIMIT_FSIZE; e.g. memfd_create). CPU time:
   RLIMIT_CPU, the time limit rounded up plus one second. Wall time: the harness kills the
@@ -42,6 +43,14 @@ fallback). Each run is one `bwrap` invocation with:
   the sandbox's PID 1 dies with bwrap (`--die-with-parent`), the kernel kills every process of
   the PID namespace with it: nothing outlives a run. Output: stdout and stderr each keep
   `max_output_bytes` (their first and last halves; the middle is read and dropped).
+
+Why these flags: they need no setuid bwrap and no root, only unprivileged user namespaces,
+which Debian 11+, Fedora and Arch allow by default (Ubuntu 24.04 allows them to bwrap through
+its AppArmor profile); they were checked in this project's container (Debian 12, root, bwrap
+0.8) and run the same way for a user on a normal host. No cgroup: creating one needs root or
+systemd delegation and most containers mount cgroupfs read-only; with no second process, the
+program's rlimits already bound the whole tree. bwrap's own errors (say, user namespaces
+disabled) raise SandboxError, never a failed candidate.
 
 The verdict comes from something the program cannot write: the exit status of the harness
 (flame_jax/evaluation/sandbox_harness.py, run as a script inside the sandbox), which bwrap
@@ -250,7 +259,7 @@ def check_many(
 def _memfd(data: bytes) -> int:
     """An anonymous in-memory file holding `data`, positioned at its start (for bwrap's
     --ro-bind-data, which copies it into the sandbox and closes it there)."""
-    fd = os.memfd_create("flame_sandbox", 0)  # not close-on-exec: passed to bwrap
+    fd = os.memfd_create("flame_sandbox", os.MFD_CLOEXEC)  # pass_fds hands it to bwrap only
     os.write(fd, data)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
