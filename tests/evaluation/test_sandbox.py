@@ -118,6 +118,13 @@ def test_a_sandbox_that_cannot_start_is_an_error_not_a_failed_program(monkeypatc
         sandbox.run_program("pass")
 
 
+def test_as_root_an_interpreter_the_sandbox_uid_cannot_read_is_an_error(monkeypatch):
+    monkeypatch.setattr(sandbox, "_world_readable", lambda path: False)
+    with pytest.raises(sandbox.SandboxError, match="no Python interpreter that the sandbox's uid"):
+        sandbox._interpreter(as_nobody=True)
+    assert sandbox._interpreter(as_nobody=False) == os.path.realpath(sandbox.sys._base_executable)
+
+
 def test_limits_are_checked():
     with pytest.raises(ValueError, match="timeout_s=0"):
         sandbox.run_program("", timeout_s=0)
