@@ -15,15 +15,25 @@ Flatpak uses. Without it nothing is executed: SandboxError with an install hint 
 fallback). Each run is one `bwrap` invocation with:
 - New user, PID, mount, IPC, network, UTS and cgroup namespaces (`--unshare-all`), and no
   further user namespace inside (`--disable-userns`: one would allow mounting an unbounded
-  tmpfs); no capabilities (`--cap-drop ALL`); a new session (`--new-session`: no terminal to
-  inject input into); `--die-with-parent`. The network namespace has only a loopback that is
-  down, and abstract Unix sockets are per network namespace: no connection leaves the sandbox.
+  tmpfs); a new session (`--new-session`: no terminal to inject input into);
+  `--die-with-parent`. The network namespace has only a loopback that is down, and abstract
+  Unix sockets are per network namespace: no connection leaves the sandbox.
+- No capabilities. bwrap keeps CAP_SYS_ADMIN alone (`--cap-drop ALL --cap-add CAP_SYS_ADMIN`,
+  within the sandbox's user namespace) for the harness to mount the working directory; the
+  harness then clears all its capability sets (capset) before the program's process exists.
+  `no_new_privs` is set (bwrap), so no execve can give any back.
+- A seccomp filter (DENIED_SYSCALLS, for x86_64 and aarch64; other ABIs refused): no SysV
+  shared memory, queues or semaphores (memory outside RLIMIT_AS, kept after a detach), no
+  kernel keyrings (per uid, so they would be shared between runs), no ptrace,
+  process_vm_readv/writev, bpf, perf_event_open, userfaultfd or io_uring.
 - A filesystem of its own: an empty tmpfs root, remounted read-only; `/usr` and the Python
   installation's prefix read-only (the `/bin`, `/lib*`, `/sbin` links or directories as on the
   host); fresh `/proc` (this PID namespace only) and a minimal read-only `/dev`; the program and
-  the harness as read-only copies in `/sandbox`; the working directory `/tmp` a private tmpfs of
-  WORK_BYTES (also HOME and TMPDIR). Nothing else of the host is there: no `/etc`, no home
-  directory, no repository, no host `/tmp` (so no Unix socket file of the host either).
+  the harness as read-only copies in `/sandbox`; the working directory `/tmp` (also HOME and
+  TMPDIR) a tmpfs the harness mounts with at most WORK_BYTES and WORK_INODES files (bwrap's
+  --tmpfs bounds only bytes, and empty files are kernel memory too). Nothing else of the host
+  is there: no `/etc`, no home directory, no repository, no host `/tmp` (so no Unix socket file
+  of the host either).
 - An unprivileged uid. As a user, bwrap runs as that user. As root (CI, containers) bwrap runs
   as SANDBOX_UID (65534, "nobody") instead: the kernel does not enforce RLIMIT_NPROC for uid 0,
   and the process limit below must hold. Root then needs an interpreter that uid can read: the
@@ -36,8 +46,8 @@ fallback). Each run is one `bwrap` invocation with:
   since Linux 5.14 that count is per user namespace, so other sandboxes and host processes do
   not share it (before 5.14 it counts the uid's processes everywhere, which only makes it
   stricter). Its memory is then bounded by its RLIMIT_AS (`memory_mb`: a large allocation
-  raises MemoryError), plus at most WORK_BYTES of files in `/tmp` and OPEN_FILES x FILE_BYTES
-  in memory-backed files (RLIMIT_NOFILE and RLIMIT_FSIZE; e.g. memfd_create). CPU time:
+  raises MemoryError), plus the working directory and at most OPEN_FILES x FILE_BYTES in
+  memory-backed files (RLIMIT_NOFILE and RLIMIT_FSIZE; e.g. memfd_create). CPU time:
   RLIMIT_CPU, the time limit rounded up plus one second. Wall time: the harness kills the
   program at the time limit; the caller kills bwrap's process group GRACE_S later, and since
   the sandbox's PID 1 dies with bwrap (`--die-with-parent`), the kernel kills every process of
@@ -47,10 +57,12 @@ fallback). Each run is one `bwrap` invocation with:
 Why these flags: they need no setuid bwrap and no root, only unprivileged user namespaces,
 which Debian 11+, Fedora and Arch allow by default (Ubuntu 24.04 allows them to bwrap through
 its AppArmor profile); they were checked in this project's container (Debian 12, root, bwrap
-0.8) and run the same way for a user on a normal host. No cgroup: creating one needs root or
-systemd delegation and most containers mount cgroupfs read-only; with no second process, the
-program's rlimits already bound the whole tree. bwrap's own errors (say, user namespaces
-disabled) raise SandboxError, never a failed candidate.
+0.8, Linux 6.18) and run the same way for a user on a normal host. `--dev` and
+`--disable-userns` make bwrap nest a second user namespace, which cannot mount in bwrap's
+mount namespace: hence the harness's own mount namespace for `/tmp`. No cgroup: creating one
+needs root or systemd delegation and most containers mount cgroupfs read-only; with no second
+process, the rlimits above already bound the whole tree. bwrap's own errors (say, user
+namespaces disabled) raise SandboxError, never a failed candidate.
 
 The verdict comes from something the program cannot write: the exit status of the harness
 (flame_jax/evaluation/sandbox_harness.py, run as a script inside the sandbox), which bwrap
@@ -77,11 +89,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import errno
 import os
 import selectors
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import time
@@ -92,7 +106,6 @@ from flame_jax.evaluation.sandbox_harness import EARLY, FAILED, PASSED, SIGNALLE
 
 STATUSES = ("passed", "failed", "timeout", "killed")
 SANDBOX_UID = 65534  # "nobody": the uid of the sandbox when the caller is root
-WORK_BYTES = 64 * 2**20  # size of the private tmpfs at /tmp
 GRACE_S = 3.0  # after the time limit, until the caller kills the whole sandbox
 INSTALL_HINT = (
     "install bubblewrap, the sandbox that executes model-written code: "
@@ -100,6 +113,16 @@ INSTALL_HINT = (
     "(Fedora), pacman -S bubblewrap (Arch)"
 )
 _HARNESS = "/sandbox/harness.py"
+# System calls refused inside (seccomp): SysV IPC objects (memory that RLIMIT_AS does not count,
+# held until the run ends), kernel keyrings (per uid: they would outlive a run and be shared
+# between runs) and kernel interfaces no HumanEval program needs (attack surface only).
+# machine -> (AUDIT_ARCH, system call numbers): shmget, semget, msgget, ptrace, add_key,
+# request_key, keyctl, perf_event_open, process_vm_readv, process_vm_writev, bpf, userfaultfd,
+# io_uring_setup.
+DENIED_SYSCALLS = {
+    "x86_64": (0xC000003E, (29, 64, 68, 101, 248, 249, 250, 298, 310, 311, 321, 323, 425)),
+    "aarch64": (0xC00000B7, (194, 190, 186, 117, 217, 218, 219, 241, 270, 271, 280, 282, 425)),
+}
 
 
 class SandboxError(RuntimeError):
@@ -170,10 +193,13 @@ def run_program(
         )
     as_nobody = os.geteuid() == 0
     token = os.urandom(16).hex().encode()
-    program_fd = _memfd(source.encode("utf-8", errors="surrogatepass"))
-    harness_fd = _memfd(_harness_source())
+    fds = {
+        "program": _memfd(source.encode("utf-8", errors="surrogatepass")),
+        "harness": _memfd(_harness_source()),
+        "seccomp": _memfd(_seccomp_filter()),
+    }
     try:
-        command = _command(_interpreter(as_nobody), program_fd, harness_fd, timeout_s, memory_mb)
+        command = _command(_interpreter(as_nobody), fds, timeout_s, memory_mb)
         user = {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []} if as_nobody else {}
         start = time.monotonic()
         with subprocess.Popen(
@@ -181,7 +207,7 @@ def run_program(
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pass_fds=(program_fd, harness_fd),
+            pass_fds=tuple(fds.values()),
             env={"PATH": os.defpath, "LANG": "C.UTF-8"},
             start_new_session=True,  # its own process group, killed as a whole
             **user,
@@ -200,8 +226,8 @@ def run_program(
             returncode = process.wait()
         seconds = time.monotonic() - start
     finally:
-        os.close(program_fd)
-        os.close(harness_fd)
+        for fd in fds.values():
+            os.close(fd)
     status, detail = _classify(returncode, stderr, timed_out=timed_out, timeout_s=timeout_s)
     return ExecutionResult(status, detail, seconds, stdout, stderr)
 
@@ -301,15 +327,14 @@ def _world_readable(path: str) -> bool:
     return True
 
 
-def _command(
-    interpreter: str, program_fd: int, harness_fd: int, timeout_s: float, memory_mb: int
-) -> list[str]:
+def _command(interpreter: str, fds: dict[str, int], timeout_s: float, memory_mb: int) -> list[str]:
     """The bwrap command line of one run (module docstring)."""
 
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxError(f"bwrap not found: {INSTALL_HINT}")
-    command = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    command = [bwrap, "--unshare-all", "--unshare-user", "--disable-userns"]
+    command += ["--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN"]  # the harness drops it
     command += ["--new-session", "--die-with-parent"]
     command += ["--ro-bind", "/usr", "/usr"]
     for name in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -322,9 +347,10 @@ def _command(
         raise SandboxError(f"the interpreter {interpreter} is not in a <prefix>/bin directory")
     if prefix != "/usr" and not prefix.startswith("/usr/"):
         command += ["--ro-bind", prefix, prefix]
-    command += ["--proc", "/proc", "--dev", "/dev", "--size", str(WORK_BYTES), "--tmpfs", "/tmp"]
-    command += ["--ro-bind-data", str(program_fd), sandbox_harness.PROGRAM]
-    command += ["--ro-bind-data", str(harness_fd), _HARNESS]
+    command += ["--proc", "/proc", "--dev", "/dev", "--dir", sandbox_harness.WORK_DIR]
+    command += ["--seccomp", str(fds["seccomp"])]
+    command += ["--ro-bind-data", str(fds["program"]), sandbox_harness.PROGRAM]
+    command += ["--ro-bind-data", str(fds["harness"]), _HARNESS]
     command += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp", "--clearenv"]
     for name, value in (
         ("PATH", "/usr/bin:/bin"),
@@ -336,6 +362,33 @@ def _command(
     ):
         command += ["--setenv", name, value]
     return [*command, "--", interpreter, "-s", "-S", _HARNESS, repr(timeout_s), str(memory_mb)]
+
+
+def _seccomp_filter() -> bytes:
+    """A seccomp program (classic BPF, for bwrap --seccomp) refusing DENIED_SYSCALLS with EPERM,
+    every call of another ABI (i386 via int 0x80, x32) with ENOSYS, and allowing the rest.
+
+    Raises:
+      SandboxError: on a machine without a table here.
+    """
+    machine = os.uname().machine
+    if machine not in DENIED_SYSCALLS:
+        raise SandboxError(f"no seccomp table for {machine} (have: {', '.join(DENIED_SYSCALLS)})")
+    arch, numbers = DENIED_SYSCALLS[machine]
+    load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, ...|JGE|K, BPF_RET
+    allow, refuse = 0x7FFF0000, 0x00050000  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | errno
+    checks = [*([(jge, 0x40000000)] if machine == "x86_64" else []), *((jeq, n) for n in numbers)]
+    deny = 4 + len(checks) + 1  # the index of the last instruction
+    program = [
+        (load, 0, 0, 4),  # seccomp_data.arch
+        (jeq, 1, 0, arch),
+        (ret, 0, 0, refuse | errno.ENOSYS),
+        (load, 0, 0, 0),  # seccomp_data.nr
+        *((code, deny - (4 + i + 1), 0, k) for i, (code, k) in enumerate(checks)),
+        (ret, 0, 0, allow),
+        (ret, 0, 0, refuse | errno.EPERM),
+    ]
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
 
 
 def _collect(process, deadline: float, limit: int) -> tuple[str, str, bool]:

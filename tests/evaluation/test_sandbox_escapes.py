@@ -251,8 +251,30 @@ def test_memory_and_disk_are_bounded_for_the_whole_tree():
     )
     assert fill.status == "passed", fill
     files, memory = map(int, fill.stdout.split())
-    assert 0 < files <= sandbox.WORK_BYTES
+    assert 0 < files <= sandbox_harness.WORK_BYTES
     assert 0 < memory <= sandbox_harness.OPEN_FILES * sandbox_harness.FILE_BYTES
+    inodes = run(  # empty files: kernel memory that the tmpfs's size in bytes does not count
+        """
+        inodes = 0
+        try:
+            while True:
+                posix.close(posix.open(f"/tmp/{inodes}", posix.O_WRONLY | posix.O_CREAT))
+                inodes += 1
+        except OSError:
+            print(inodes)
+        """
+    )
+    assert 0 < int(inodes.stdout) <= sandbox_harness.WORK_INODES
+    sysv = run(  # SysV shared memory and queues outlive a detach: RLIMIT_AS does not count them
+        """
+        attempt("shmget", lambda: libc.shmget(0, 2**30, 0o1600) >= 0 or 1 / 0)
+        attempt("msgget", lambda: libc.msgget(0, 0o1600) >= 0 or 1 / 0)
+        attempt("semget", lambda: libc.semget(0, 1, 0o1600) >= 0 or 1 / 0)
+        """,
+        memory_mb=256,
+    )
+    assert sysv.status == "passed", sysv
+    assert_contained(sysv)
 
 
 def test_nested_namespaces_and_privileges_are_refused():
@@ -269,6 +291,29 @@ def test_nested_namespaces_and_privileges_are_refused():
     assert result.status == "failed", result
     assert_contained(result)
     assert result.stdout.count("refused") == 4
+
+
+def test_no_capabilities_and_no_kernel_state_shared_between_runs():
+    result = run(
+        """
+        status = dict(line.split(":\t") for line in open("/proc/self/status").read().splitlines())
+        for name in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
+            attempt(name, lambda: int(status[name], 16) or 1 / 0)
+        print("seccomp", status["Seccomp"])
+        # the user keyring is per uid: a key left there would reach the next run
+        attempt("add_key", lambda: libc.syscall(248, b"user", b"k", b"v", 1, -4) >= 0 or 1 / 0)
+        attempt("keyctl", lambda: libc.syscall(250, 0, -4, 0, 0, 0) >= 0 or 1 / 0)
+        attempt("io_uring", lambda: libc.syscall(425, 8, ctypes.create_string_buffer(120)) >= 0
+                or 1 / 0)
+        attempt("bpf", lambda: libc.syscall(321, 0, ctypes.create_string_buffer(128), 128) >= 0
+                or 1 / 0)
+        attempt("umount /usr", lambda: libc.umount2(b"/usr", 2) == 0 or 1 / 0)
+        attempt("new mount namespace", lambda: libc.unshare(0x00020000) == 0 or 1 / 0)
+        """
+    )
+    assert result.status == "passed", result
+    assert_contained(result)
+    assert "seccomp 2" in result.stdout  # a filter is on
 
 
 def test_limits_cannot_be_raised():
