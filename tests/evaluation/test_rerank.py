@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from flame_jax import cli, configurables
+from flame_jax import cli
 from flame_jax.data.readers import DataError
 from flame_jax.evaluation import rerank
 from flame_jax.judge.scoring import PairwiseVerdict
@@ -306,7 +306,7 @@ def test_eval_command_passes_the_sandbox_limits(
 ):
     """`flame-jax eval --benchmark humaneval_rerank --timeout --memory_limit` with a stand-in
     judge: the flags reach the sandbox, and other benchmarks refuse them."""
-    monkeypatch.setattr(configurables, "load_autorater", lambda *a, **k: ConstantJudge(0.5))
+    monkeypatch.setattr("flame_jax.judge.load_autorater", lambda *a, **k: ConstantJudge(0.5))
     samples = write_jsonl(
         tmp_path / "samples.jsonl",
         [
@@ -330,6 +330,6 @@ def test_eval_command_passes_the_sandbox_limits(
     hhh = [*common, str(tmp_path / "hhh"), "--benchmark", "hhh", "--timeout", "1"]
     assert cli.main(hhh) == 2
     assert capsys.readouterr().err == (
-        "flame-jax: error: --timeout and --memory_limit are for humaneval_rerank, not hhh\n"
+        "flame-jax: error: --timeout and --memory_limit apply to humaneval_rerank, not hhh\n"
     )
     assert not (tmp_path / "hhh").exists()
