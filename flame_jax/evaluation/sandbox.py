@@ -28,12 +28,13 @@ fallback). Each run is one `bwrap` invocation with:
   process_vm_readv/writev, bpf, perf_event_open, userfaultfd or io_uring.
 - A filesystem of its own: an empty tmpfs root, remounted read-only; `/usr` and the Python
   installation's prefix read-only (the `/bin`, `/lib*`, `/sbin` links or directories as on the
-  host); fresh `/proc` (this PID namespace only) and a minimal read-only `/dev`; the program and
-  the harness as read-only copies in `/sandbox`; the working directory `/tmp` (also HOME and
-  TMPDIR) a tmpfs the harness mounts with at most WORK_BYTES and WORK_INODES files (bwrap's
-  --tmpfs bounds only bytes, and empty files are kernel memory too). Nothing else of the host
-  is there: no `/etc`, no home directory, no repository, no host `/tmp` (so no Unix socket file
-  of the host either).
+  host); fresh `/proc` (this PID namespace only; the harness makes `/proc/sys` read-only, as
+  the sandbox's own IPC and network entries there would be writable) and a minimal read-only
+  `/dev`; the program and the harness as read-only copies in `/sandbox`; the working directory
+  `/tmp` (also HOME and TMPDIR) a tmpfs the harness mounts with at most WORK_BYTES and
+  WORK_INODES files (bwrap's --tmpfs bounds only bytes, and empty files are kernel memory
+  too). Nothing else of the host is there: no `/etc`, no home directory, no repository, no
+  host `/tmp` (so no Unix socket file of the host either).
 - An unprivileged uid. As a user, bwrap runs as that user. As root (CI, containers) bwrap runs
   as SANDBOX_UID (65534, "nobody") instead: the kernel does not enforce RLIMIT_NPROC for uid 0,
   and the process limit below must hold. Root then needs an interpreter that uid can read: the

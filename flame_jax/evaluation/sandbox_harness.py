@@ -35,14 +35,18 @@ def main(timeout_s: float, memory_mb: int) -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())  # only KILL and STOP act
     libc = ctypes.CDLL(None, use_errno=True)
     _check(libc.prctl(4, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE, 0)")  # no ptrace, no /proc/PID/mem
-    # The working directory, bounded in bytes and in files (bwrap's --tmpfs bounds only bytes),
-    # in a mount namespace of this user namespace (bwrap's belongs to the one above, where
-    # mounting is not allowed); then CAP_SYS_ADMIN, the one capability bwrap left for this,
-    # goes: nothing forked after it has any.
+    # In a mount namespace of this user namespace (bwrap's belongs to the one above, where
+    # mounting is not allowed): the working directory, bounded in bytes and in files (bwrap's
+    # --tmpfs bounds only bytes), and /proc/sys read-only (its IPC and network entries belong to
+    # the sandbox's namespaces and would be writable). Then CAP_SYS_ADMIN, the one capability
+    # bwrap left for this, goes: nothing forked after it has any.
     _check(libc.unshare(0x00020000), "unshare(CLONE_NEWNS)")
+    rdonly, nosuid, nodev, noexec, remount, bind, relatime = 1, 2, 4, 8, 32, 4096, 1 << 21
     options = f"size={WORK_BYTES},nr_inodes={WORK_INODES},mode=0700".encode()
-    nosuid_nodev = 2 | 4
-    _check(libc.mount(b"tmpfs", WORK_DIR.encode(), b"tmpfs", nosuid_nodev, options), "mount")
+    _check(libc.mount(b"tmpfs", WORK_DIR.encode(), b"tmpfs", nosuid | nodev, options), "mount")
+    _check(libc.mount(b"/proc/sys", b"/proc/sys", None, bind, None), "bind /proc/sys")
+    read_only = remount | bind | rdonly | nosuid | nodev | noexec | relatime  # keeps /proc's
+    _check(libc.mount(None, b"/proc/sys", None, read_only, None), "remount /proc/sys")
     header, data = (ctypes.c_uint32 * 2)(0x20080522, 0), (ctypes.c_uint32 * 6)()  # version 3
     _check(libc.capset(header, data), "capset")
     os.chdir(WORK_DIR)

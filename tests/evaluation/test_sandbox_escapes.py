@@ -308,6 +308,9 @@ def test_no_capabilities_and_no_kernel_state_shared_between_runs():
         attempt("bpf", lambda: libc.syscall(321, 0, ctypes.create_string_buffer(128), 128) >= 0
                 or 1 / 0)
         attempt("umount /usr", lambda: libc.umount2(b"/usr", 2) == 0 or 1 / 0)
+        for sysctl in ("kernel/shmmax", "fs/mqueue/msg_max", "net/ipv4/ip_forward"):
+            attempt(sysctl, lambda: _io.FileIO("/proc/sys/" + sysctl, "w").write(b"1"))
+        attempt("umount /proc/sys", lambda: libc.umount2(b"/proc/sys", 2) == 0 or 1 / 0)
         attempt("new mount namespace", lambda: libc.unshare(0x00020000) == 0 or 1 / 0)
         """
     )
