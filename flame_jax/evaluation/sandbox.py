@@ -86,8 +86,8 @@ it to the report pipe) can claim a pass for its own run. No harness can prevent 
 in the process that runs the tests from ending that process the way a passing run ends; what
 it gets is one wrong verdict, still inside the sandbox.
 
-Measured cost (benchmarks/sandbox_overhead.py, 40 HumanEval candidates, 2 shared cores):
-120-170 ms per program against 100-115 ms for the former in-process guard (a plain child
+Measured cost (benchmarks/sandbox_overhead.py, 40 HumanEval candidates, 2 shared cores, four
+runs): 87-172 ms per program against 69-116 ms for the former in-process guard (a plain child
 process), 1.2-1.5x; bwrap's namespace and mount setup is most of the difference.
 """
 
