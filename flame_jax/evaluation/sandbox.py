@@ -29,7 +29,8 @@ fallback). Each run is one `bwrap` invocation with:
 - A seccomp filter (DENIED_SYSCALLS, for x86_64 and aarch64; other ABIs refused): no SysV
   shared memory, queues or semaphores (memory outside RLIMIT_AS, kept after a detach), no
   kernel keyrings (per uid, so they would be shared between runs), no ptrace,
-  process_vm_readv/writev, bpf, perf_event_open, userfaultfd or io_uring.
+  process_vm_readv/writev, bpf, perf_event_open, userfaultfd or io_uring, and prlimit on no
+  process but the caller (the harness's limits stay its own).
 - A filesystem of its own: an empty tmpfs root, remounted read-only; `/usr` and the Python
   installation's prefix read-only (the `/bin`, `/lib*`, `/sbin` links or directories as on the
   host); fresh `/proc` (this PID namespace only; the harness makes `/proc/sys` read-only, as
@@ -121,13 +122,18 @@ INSTALL_HINT = (
 _HARNESS = "/sandbox/harness.py"
 # System calls refused inside (seccomp): SysV IPC objects (memory that RLIMIT_AS does not count,
 # held until the run ends), kernel keyrings (per uid: they would outlive a run and be shared
-# between runs) and kernel interfaces no HumanEval program needs (attack surface only).
-# machine -> (AUDIT_ARCH, system call numbers): shmget, semget, msgget, ptrace, add_key,
+# between runs) and kernel interfaces no HumanEval program needs (attack surface only); and
+# prlimit64 on any process but the caller (pid 0), so the program cannot change the harness's
+# limits. machine -> (AUDIT_ARCH, prlimit64, refused: shmget, semget, msgget, ptrace, add_key,
 # request_key, keyctl, perf_event_open, process_vm_readv, process_vm_writev, bpf, userfaultfd,
-# io_uring_setup.
+# io_uring_setup).
 DENIED_SYSCALLS = {
-    "x86_64": (0xC000003E, (29, 64, 68, 101, 248, 249, 250, 298, 310, 311, 321, 323, 425)),
-    "aarch64": (0xC00000B7, (194, 190, 186, 117, 217, 218, 219, 241, 270, 271, 280, 282, 425)),
+    "x86_64": (0xC000003E, 302, (29, 64, 68, 101, 248, 249, 250, 298, 310, 311, 321, 323, 425)),
+    "aarch64": (
+        0xC00000B7,
+        261,
+        (194, 190, 186, 117, 217, 218, 219, 241, 270, 271, 280, 282, 425),
+    ),
 }
 
 
@@ -371,8 +377,9 @@ def _command(interpreter: str, fds: dict[str, int], timeout_s: float, memory_mb:
 
 
 def _seccomp_filter() -> bytes:
-    """A seccomp program (classic BPF, for bwrap --seccomp) refusing DENIED_SYSCALLS with EPERM,
-    every call of another ABI (i386 via int 0x80, x32) with ENOSYS, and allowing the rest.
+    """A seccomp program (classic BPF, for bwrap --seccomp): DENIED_SYSCALLS and prlimit64 on
+    another process refused with EPERM, every call of another ABI (i386 via int 0x80, x32) with
+    ENOSYS, the rest allowed.
 
     Raises:
       SandboxError: on a machine without a table here.
@@ -380,20 +387,33 @@ def _seccomp_filter() -> bytes:
     machine = os.uname().machine
     if machine not in DENIED_SYSCALLS:
         raise SandboxError(f"no seccomp table for {machine} (have: {', '.join(DENIED_SYSCALLS)})")
-    arch, numbers = DENIED_SYSCALLS[machine]
+    arch, prlimit64, refused = DENIED_SYSCALLS[machine]
     load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, ...|JGE|K, BPF_RET
-    allow, refuse = 0x7FFF0000, 0x00050000  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | errno
-    checks = [*([(jge, 0x40000000)] if machine == "x86_64" else []), *((jeq, n) for n in numbers)]
-    deny = 4 + len(checks) + 1  # the index of the last instruction
+    allow, error = 0x7FFF0000, 0x00050000  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | errno
+    checks = [*([(jge, 0x40000000)] if machine == "x86_64" else []), *((jeq, n) for n in refused)]
+    first = 5  # the index of the first check
+    limits = first + len(checks) + 1  # prlimit64's argument check
+    deny = limits + 5
+
+    def to(target: int, index: int) -> int:  # BPF jumps are relative to the next instruction
+        return target - (index + 1)
+
     program = [
         (load, 0, 0, 4),  # seccomp_data.arch
         (jeq, 1, 0, arch),
-        (ret, 0, 0, refuse | errno.ENOSYS),
+        (ret, 0, 0, error | errno.ENOSYS),
         (load, 0, 0, 0),  # seccomp_data.nr
-        *((code, deny - (4 + i + 1), 0, k) for i, (code, k) in enumerate(checks)),
+        (jeq, to(limits, 4), 0, prlimit64),
+        *((code, to(deny, first + i), 0, k) for i, (code, k) in enumerate(checks)),
         (ret, 0, 0, allow),
-        (ret, 0, 0, refuse | errno.EPERM),
+        (load, 0, 0, 16),  # seccomp_data.args[0], low half: the pid
+        (jeq, 0, to(deny, limits + 1), 0),
+        (load, 0, 0, 20),  # high half
+        (jeq, 0, to(deny, limits + 3), 0),
+        (ret, 0, 0, allow),
+        (ret, 0, 0, error | errno.EPERM),
     ]
+    assert len(program) == deny + 1
     return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
 
 

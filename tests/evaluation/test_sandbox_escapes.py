@@ -92,7 +92,7 @@ def test_ending_or_stopping_the_harness_is_not_a_pass():
     assert stop.status == "timeout", stop
 
 
-def test_the_harness_memory_is_out_of_reach():
+def test_the_harness_memory_and_limits_are_out_of_reach():
     result = run(
         """
         ppid = posix.getppid()
@@ -100,11 +100,13 @@ def test_the_harness_memory_is_out_of_reach():
         attempt("/proc/PPID/environ", lambda: _io.FileIO(f"/proc/{ppid}/environ", "r").read())
         attempt("/proc/PPID/fd", lambda: posix.listdir(f"/proc/{ppid}/fd"))
         attempt("ptrace attach", lambda: libc.ptrace(16, ppid, 0, 0) == 0 or 1 / 0)
+        limit = (ctypes.c_uint64 * 2)(0, 0)  # no open files: the harness could not read its pipe
+        attempt("prlimit", lambda: libc.prlimit64(ppid, 7, limit, None) == 0 or 1 / 0)
         """
     )
     assert result.status == "passed", result  # the program itself ran to its end
     assert_contained(result)
-    assert result.stdout.count("refused") == 4
+    assert result.stdout.count("refused") == 5
 
 
 def test_no_process_or_thread_can_be_created():
