@@ -13,6 +13,7 @@ flame-jax plan --gin_file=F ... --topology v5p-128    per-device memory before l
 flame-jax judge --checkpoint C --task T [--input rows.jsonl | --split S] --output out.jsonl
 flame-jax eval --checkpoint C --benchmark NAME [--data_dir D] [--max_per_task N] --output DIR
     [--own_model M] [--cobbler_protocol upstream|both_orders]
+    [--input samples.jsonl --timeout S --memory_limit MIB]   (humaneval_rerank)
 flame-jax opt-rm tailpatch --base_checkpoint C --target rewardbench [--tasks T ...] --workdir W
 flame-jax opt-rm weights --workdir W --output mixture.json
 flame-jax convert hf-to-flame --hf_dir D --output C   Hugging Face model -> checkpoint, gin, vocab
@@ -209,6 +210,8 @@ def _eval(args: argparse.Namespace) -> int:
         inputs=args.input,
         own_model=args.own_model,
         cobbler_protocol=args.cobbler_protocol,
+        timeout_s=args.timeout,
+        memory_mb=args.memory_limit,
     )
     paths = report.write(result, args.output, model_name=args.checkpoint)
     print(result.markdown(model_name=args.checkpoint))
@@ -434,6 +437,12 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of s
         choices=("upstream", "both_orders"),
         default="upstream",
         help="cobbler: upstream's code (default) or the both-order variant",
+    )
+    evaluate.add_argument(
+        "--timeout", type=float, default=None, help="humaneval_rerank: s per program (3.0)"
+    )
+    evaluate.add_argument(
+        "--memory_limit", type=int, default=None, help="humaneval_rerank: MiB per program (1024)"
     )
     evaluate.add_argument("--output", required=True, help="directory for the results")
 

