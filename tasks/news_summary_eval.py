@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from flame_jax.data.readers import Row, Skip, keyed_rows
+from flame_jax.data.readers import Row, Skip
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import Archive, Source
 from flame_jax.format import Capability, Pair, Pairwise
@@ -92,7 +92,7 @@ def _annotator_scores(row: Row) -> list[dict[str, int]]:
 
 
 def _pairs(rows: Iterator[Row]) -> Iterator[Pair | Skip]:
-    for row in keyed_rows(rows):
+    for row in rows:
         article = row.text("article").strip()
         summaries = {system: row.text(f"{system}.text").strip() for system in SYSTEMS}
         scores = _annotator_scores(row)
@@ -115,6 +115,7 @@ register(
         template=TEMPLATE,
         splits={"train": FILES},
         convert=_pairs,
+        keyed=("id",),
         skips={
             "tie": "the annotators' votes on the two summaries are even (or there are none)",
             "identical": "the two systems wrote the same summary",

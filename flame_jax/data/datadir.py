@@ -1,11 +1,16 @@
 """Operations on a data directory for the registered sources: download and check.
 
     flame-jax data download --data_dir D [--sources hh_rlhf shp ...] [--dry_run]
-    flame-jax data check --data_dir D [--sources ...]
+    flame-jax data check --data_dir D [--sources ...] [--strict] [--max_bad_share F]
+        [--max_bad_rows N]
 
 `check` reads every split of every task (through the cached counts) and reports, per task
-and split: present (with example and skip counts), missing (which files), or error (the
-first schema error, naming file, row and field).
+and split: present (rows read, examples, documented skips and repairs by reason, bad rows by
+reason with their first row numbers, and the error budget), missing (which files), or error
+(a file that cannot be read or has the wrong schema, or bad rows past the budget: the error
+names the file, the first rows and fields, and the share that was bad). A bad row (one a
+converter cannot turn into a record) is counted and left out; `--strict` (for people writing
+converters) makes any bad row an error.
 """
 
 from __future__ import annotations
@@ -86,13 +91,18 @@ class CheckRow:
     task: str
     split: str
     status: str  # present | missing | error
+    rows: int = 0
     num_examples: int = 0
     skipped: int = 0
+    bad: int = 0
     detail: str = ""
 
 
-def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
-    """The state of every task split of the chosen sources under `root`."""
+def check(
+    root: str, names: Sequence[str] | None = None, budget: registry.Budget = registry.BUDGET
+) -> list[CheckRow]:
+    """The state of every task split of the chosen sources under `root`; a split whose bad
+    rows pass `budget` is in error."""
     rows = []
     declared = registry.source_files()
     for source in sources(names):
@@ -104,7 +114,7 @@ def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
                 continue
             for split in task.splits:
                 try:
-                    counts = registry.count(task, split, root)
+                    counts = registry.count(task, split, root, budget)
                 except DataError as e:
                     rows.append(CheckRow(source.name, task.name, split, "error", detail=str(e)))
                     continue
@@ -114,19 +124,32 @@ def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
                     detail = f"missing: {shown}" + (f" (+{more} more files)" if more > 0 else "")
                     rows.append(CheckRow(source.name, task.name, split, "missing", detail=detail))
                 else:
-                    skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.skipped.items()))
+                    tally = counts.tally
                     rows.append(
                         CheckRow(
                             source.name,
                             task.name,
                             split,
                             "present",
+                            tally.rows,
                             counts.num_examples,
-                            sum(counts.skipped.values()),
-                            f"skipped: {skipped}" if skipped else "",
+                            sum(tally.skipped.values()),
+                            counts.bad,
+                            _detail(tally, budget),
                         )
                     )
     return rows
+
+
+def _detail(tally: registry.Tally, budget: registry.Budget) -> str:
+    """Skips and repairs by reason, bad rows by reason with their first rows, the budget."""
+    parts = []
+    for name, counter in (("skipped", tally.skipped), ("repaired", tally.repaired)):
+        if counter:
+            parts.append(f"{name}: " + ", ".join(f"{k}={v}" for k, v in sorted(counter.items())))
+    if tally.bad:
+        parts.append(f"bad: {tally.describe_bad()} (budget {budget})")
+    return "; ".join(parts)
 
 
 def source_summary(rows: Sequence[CheckRow]) -> dict[str, list[str]]:

@@ -6,7 +6,9 @@
 
 `epochs` is how many times a run of `steps` x `batch_size` examples goes through each task
 at its share of the mixture (examples, before packing: packing puts several examples in
-one sequence, so a packed run sees at least this many).
+one sequence, so a packed run sees at least this many). `skipped` and `bad` count the rows
+left out of each split: documented skips, and rows its converter could not read (within the
+error budget, registry.Budget; past it, or for a file of the wrong schema, DataError).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ COLUMNS = (
     "split",
     "num_examples",
     "skipped",
+    "bad",
     "missing",
     "rate",
     "share",
@@ -79,6 +82,7 @@ def _describe(name: str, split: str) -> pd.DataFrame:
                 "split": split if has_split else None,
                 "num_examples": counts.num_examples if counts else 0,
                 "skipped": sum(counts.skipped.values()) if counts else 0,
+                "bad": counts.bad if counts else 0,
                 "missing": bool(counts.missing) if counts else True,
                 "rate": float(rate),
             }

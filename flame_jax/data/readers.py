@@ -17,6 +17,7 @@ import gzip
 import io
 import json
 import lzma
+import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,7 +27,25 @@ csv.field_size_limit(1 << 30)  # dialogue and article fields exceed csv's 128 KB
 
 
 class DataError(ValueError):
-    """An upstream file or row does not have the expected form."""
+    """An upstream file or row does not have the expected form.
+
+    `row` is set when one row is at fault (a converter could not turn it into an item): such
+    a row is counted as bad and left out of its split, within the split's error budget
+    (registry.Budget). Without `row` the file itself is at fault and the split fails.
+    `reason` is the kind of fault (field and what is wrong, without the row's values), the key
+    under which bad rows are counted.
+    """
+
+    def __init__(self, message: str, *, row: Row | None = None, reason: str = ""):
+        super().__init__(message)
+        self.row = row
+        self.reason = reason or fault_kind(message)
+
+
+def fault_kind(message: str) -> str:
+    """The kind of a fault from its message: the text before the first value it quotes."""
+    kind = re.split(r": |, got | \(|\{|\[", message, maxsplit=1)[0].strip()
+    return kind[:80] or "invalid"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +53,21 @@ class Skip:
     """A row left out for a reason its task documents (counted, never silent)."""
 
     reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Repaired:
+    """Yielded by a converter before an item it made from a row it repaired (a fault it can
+    undo without guessing, which its module docstring documents): counted under `reason`."""
+
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Bad:
+    """A row a per-row converter could not turn into an item (counted as a bad row)."""
+
+    error: DataError
 
 
 class SkipRow(Exception):
@@ -60,8 +94,14 @@ class Row:
     def location(self) -> str:
         return f"source {self.source}, file {self.file}, row {self.index}"
 
-    def error(self, field: str, message: str) -> DataError:
-        return DataError(f"{self.location}, field {field!r}: {message}")
+    def error(self, field: str, message: str, *, kind: str = "") -> DataError:
+        """A fault of this row at `field`; `kind` (default: `message` up to its first quoted
+        value) keys the count of such bad rows."""
+        return DataError(
+            f"{self.location}, field {field!r}: {message}",
+            row=self,
+            reason=f"{field}: {kind or fault_kind(message)}",
+        )
 
     def get(
         self,
@@ -88,7 +128,7 @@ class Row:
             elif default is not _MISSING:
                 return default
             else:
-                raise self.error(field, "missing")
+                raise self.error(field, "missing", kind="missing")
         if value is None and default is not _MISSING:
             return default
         kinds = kind if isinstance(kind, tuple) else (kind,)
@@ -96,16 +136,22 @@ class Row:
             value = float(value)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             names = "/".join(k.__name__ for k in kinds)
-            raise self.error(field, f"expected {names}, got {type(value).__name__} {value!r:.80}")
+            raise self.error(
+                field,
+                f"expected {names}, got {type(value).__name__} {value!r:.80}",
+                kind=f"expected {names}, got {type(value).__name__}",
+            )
         if choices is not None and value not in choices:
-            raise self.error(field, f"{value!r:.80} is not one of {list(choices)}")
+            raise self.error(
+                field, f"{value!r:.80} is not one of {list(choices)}", kind="not one of the choices"
+            )
         return value
 
     def text(self, field: str) -> str:
         """A non-empty string field."""
         value = self.get(field, str)
         if not value.strip():
-            raise self.error(field, "empty text")
+            raise self.error(field, "empty text", kind="empty text")
         return value
 
 
