@@ -6,7 +6,8 @@
 
 `check` reads every split of every task (through the cached counts) and reports, per task
 and split: present (rows read, examples, documented skips and repairs by reason, bad rows by
-reason with their first row numbers, and the error budget), missing (which files), or error
+reason with their first row numbers, and the error budget), missing (which files, and where a
+file of that name lies elsewhere under the source's folder, the path it is expected at), or error
 (a file that cannot be read or has the wrong schema, or bad rows past the budget: the error
 names the file, the first rows and fields, and the share that was bad). A bad row (one a
 converter cannot turn into a record) is counted and left out; `--strict` (for people writing
@@ -16,10 +17,12 @@ converters) makes any bad row an error.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import os
 from collections.abc import Sequence
 
 from flame_jax.data import registry
-from flame_jax.data.readers import DataError
+from flame_jax.data.readers import DataError, is_remote
 from flame_jax.data.sources import (
     Archive,
     DownloadReport,
@@ -122,6 +125,7 @@ def check(
                     shown = ", ".join(counts.missing[:3])
                     more = len(counts.missing) - 3
                     detail = f"missing: {shown}" + (f" (+{more} more files)" if more > 0 else "")
+                    detail += _elsewhere(source, counts.missing, root)
                     rows.append(CheckRow(source.name, task.name, split, "missing", detail=detail))
                 else:
                     tally = counts.tally
@@ -139,6 +143,31 @@ def check(
                         )
                     )
     return rows
+
+
+def _elsewhere(source: Source, missing: Sequence[str], root: str) -> str:
+    """A hint for missing files of which a file of the same name (or the same name with a
+    suffix, as `phase1_train.sample.jsonl` for `phase1_train.jsonl`) lies elsewhere under the
+    source's folder: the expected path, so that a file put in the wrong place is moved, not
+    fetched again. Of several such files, the one sharing most folder names with the expected
+    path is named. Local data directories only."""
+    folder = os.path.join(root, source.name)
+    if is_remote(root) or not os.path.isdir(folder):
+        return ""
+    found = [
+        os.path.relpath(os.path.join(top, name), folder)
+        for top, _, names in itertools.islice(os.walk(folder), 1000)
+        for name in names
+    ]
+    hints = []
+    for expected in missing:
+        stem = os.path.basename(expected).split(".")[0]
+        parts = set(expected.split("/"))
+        same = [f for f in found if os.path.basename(f).split(".")[0] == stem]
+        if same:
+            best = max(same, key=lambda f: (len(parts & set(f.split("/"))), f))
+            hints.append(f"{source.name}/{best} is there, {source.name}/{expected} expected")
+    return f" ({'; '.join(hints)})" if hints else ""
 
 
 def _detail(tally: registry.Tally, budget: registry.Budget) -> str:
