@@ -150,3 +150,14 @@ def test_check_counts_bad_rows_of_whole_upstream_files_and_strict_fails_them():
     assert "simpeval_past.csv row 1616" in strict[("lens_simpeval", "train")].detail
     assert strict[("fine_grained_rlhf_factuality", "validation")].status == "error"
     assert strict[("hh_rlhf_harmlessness", "test")].status == "present"
+
+
+def test_check_names_the_expected_path_of_a_file_found_elsewhere(shared_data):
+    rows = {(r.task, r.split): r for r in datadir.check(shared_data, ["humanevalpack", "prm800k"])}
+    assert rows[("humanevalpack_go", "test")].detail == (
+        "missing: data/go/data/humanevalpack.jsonl (humanevalpack/go/humanevalpack.jsonl is "
+        "there, humanevalpack/data/go/data/humanevalpack.jsonl expected)"
+    )
+    assert "prm800k/phase1_train.sample.jsonl is there, prm800k/phase1_train.jsonl expected" in (
+        rows[("prm800k_solution", "train")].detail
+    )
