@@ -53,6 +53,7 @@ Converter = Callable[[Iterator[Row]], Iterable[Item | Skip]]
 
 SPLITS = ("train", "validation", "test")
 _LOG = logging.getLogger(__name__)
+_MARKS = (Skip, Repaired, Bad)  # converter outputs that are counted, not rendered
 
 
 def per_row(fn: Callable[[Row], Item | Iterable[Item | Repaired] | None]) -> Converter:
@@ -281,7 +282,7 @@ class FlameTask:
         own = tally is None
         tally = Tally() if tally is None else tally
         excluded: set[tuple[str, int]] = set()
-        last: list[Row] = []  # the row the converter took last
+        last: list[Row | None] = [None]  # the row the converter took last
         high = 0  # rows counted so far (a rerun reads them again)
 
         def tracked() -> Iterator[Row]:
@@ -290,23 +291,32 @@ class FlameTask:
                 if position > high:
                     tally.rows += 1
                     high = position
-                if (row.file, row.index) not in excluded:
-                    last[:] = [row]
+                if not excluded or (row.file, row.index) not in excluded:
+                    last[0] = row
                     yield row
 
+        seed = zlib.crc32(self.name.encode())  # per-task offset of the A/B alternation
         done = 0  # converter outputs handled so far (a rerun passes over as many)
         while True:
             given = 0
             try:
                 for item in self.convert(tracked()):
                     given += 1
-                    if given > done:
-                        done += 1
-                        record = self._take(
-                            item, last, tally=tally, budget=budget, split=split, skipped=skipped
-                        )
-                        if record is not None:
-                            yield record
+                    if given <= done:
+                        continue
+                    done += 1
+                    if isinstance(item, _MARKS):
+                        self._count(item, last[0], tally, budget, split, skipped)
+                        continue
+                    try:
+                        record = self.template.render(item, index=tally.records, seed=seed)
+                    except (ValueError, TypeError) as e:
+                        self._bad(self._unrenderable(e, last[0]), tally, budget, split)
+                        continue
+                    if item.meta:
+                        record = dataclasses.replace(record, meta=tuple(item.meta.items()))
+                    tally.records += 1
+                    yield record
             except DataError as e:
                 key = (e.row.file, e.row.index) if e.row is not None else None
                 if key is None or key in excluded or budget.strict:
@@ -326,45 +336,36 @@ class FlameTask:
                 tally.describe_bad(),
             )
 
-    def _take(
+    def _count(  # noqa: PLR0917  (the loop's state, passed as it is)
         self,
-        item: Item | Skip | Repaired | Bad,
-        last: list[Row],
-        *,
+        mark: Skip | Repaired | Bad,
+        row: Row | None,
         tally: Tally,
         budget: Budget,
         split: str,
         skipped: Counter | None,
-    ) -> Record | None:
-        """The record of one converter output, or None for a counted skip, repair or bad row."""
-        where = last[0].location if last else f"task {self.name}"
-        if isinstance(item, Bad):
-            self._bad(item.error, tally, budget, split)
-        elif isinstance(item, Skip):
-            if item.reason not in self.skips:
-                raise DataError(f"{where}: skipped for an undocumented reason {item.reason!r}")
-            tally.skipped[item.reason] += 1
-            if skipped is not None:
-                skipped[item.reason] += 1
-        elif isinstance(item, Repaired):
-            tally.repaired[item.reason] += 1
+    ) -> None:
+        """Counts a documented skip, a repair or a bad row."""
+        if isinstance(mark, Bad):
+            self._bad(mark.error, tally, budget, split)
+        elif isinstance(mark, Repaired):
+            tally.repaired[mark.reason] += 1
+        elif mark.reason not in self.skips:
+            where = row.location if row else f"task {self.name}"
+            raise DataError(f"{where}: skipped for an undocumented reason {mark.reason!r}")
         else:
-            seed = zlib.crc32(self.name.encode())  # per-task offset of the A/B alternation
-            try:
-                record = self.template.render(item, index=tally.records, seed=seed)
-            except (ValueError, TypeError) as e:
-                error = DataError(
-                    f"{where} (task {self.name}): {e}",
-                    row=last[0] if last else None,
-                    reason=f"template: {fault_kind(str(e))}",
-                )
-                self._bad(error, tally, budget, split)
-                return None
-            if item.meta:
-                record = dataclasses.replace(record, meta=tuple(item.meta.items()))
-            tally.records += 1
-            return record
-        return None
+            tally.skipped[mark.reason] += 1
+            if skipped is not None:
+                skipped[mark.reason] += 1
+
+    def _unrenderable(self, error: Exception, row: Row | None) -> DataError:
+        """The bad-row error of an item the template cannot render."""
+        where = row.location if row else f"task {self.name}"
+        return DataError(
+            f"{where} (task {self.name}): {error}",
+            row=row,
+            reason=f"template: {fault_kind(str(error))}",
+        )
 
     def _bad(self, error: DataError, tally: Tally, budget: Budget, split: str) -> None:
         """Counts a bad row; fails at once when strict, past `budget.count`, or when the first
