@@ -15,9 +15,9 @@ Home: GitHub utcsnlp/lfqa_discourse, pinned to commit 08d3a316f1b5d9c07e45660ffd
 `invalid_reason` as a string). File: data/validity_annotation.jsonl, 1,591 pairs, JSON lines
 with `dataset`, `q_id`, `a_id`, `question`, `answer_paragraph`, `answer_sentences`, `is_valid`
 (bool: the annotators' verdict), `invalid_reason` (one list of reason ids per annotator; empty
-lists for annotators who found the pair valid) and `type` ("validity"). License: none found
-in the repository (unverified); the answers come from NQ (CC BY-SA 3.0), ELI5/Reddit and
-WebGPT.
+lists for annotators who found the pair valid) and `type` ("validity"). License: none (no
+license file at the pin nor at the repository's HEAD 9a50cbe); the answers come from NQ (CC
+BY-SA 3.0), ELI5/Reddit and WebGPT.
 
 Tasks (quality, "train" only: upstream has no splits):
 - validity_lfqa_validity (classification): is_valid True -> "Yes", False -> "No".
@@ -31,8 +31,10 @@ An empty question or answer, an unknown reason id or a non-list `invalid_reason`
 Repairs (counted, never guessed): the whole upstream file stores an annotator who found a pair
 valid as `['']` as well as `[]` (207 rows, the first at row 1250, e.g. `[[''],
 ['no_valid_answer'], ['no_valid_answer']]`): an empty reason id is dropped (`empty_reason`).
-It also spells the reason `assumption_rejected` (223 times) where its README says
-`assumptions_rejected`: both spellings are read as that reason (`assumption_rejected`).
+It also spells the reason `assumption_rejected` (223 times, in 121 rows; never as its README
+does, `assumptions_rejected`): both spellings are read as that reason (`assumption_rejected`).
+All 207 rows with `['']` are invalid pairs, so the invalid-reason task counts 207
+`empty_reason` and 121 `assumption_rejected` repairs over the whole file.
 """
 
 from __future__ import annotations
