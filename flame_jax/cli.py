@@ -107,6 +107,7 @@ def _data(args: argparse.Namespace) -> int:
     if not args.json:
         counts = frame["status"].value_counts().to_dict() if len(frame) else {}
         print(f"\n{len(rows)} task splits: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        print(f"bad rows per split: {budget}")
         for state, names in datadir.source_summary(rows).items():
             if names:
                 print(f"{len(names)} source(s) {state}: {', '.join(names)}")
