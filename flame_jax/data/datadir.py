@@ -119,7 +119,20 @@ def check(
                 try:
                     counts = registry.count(task, split, root, budget)
                 except DataError as e:
-                    rows.append(CheckRow(source.name, task.name, split, "error", detail=str(e)))
+                    tally = _tally_if_read(task, split, root)
+                    rows.append(
+                        CheckRow(
+                            source.name,
+                            task.name,
+                            split,
+                            "error",
+                            tally.rows,
+                            tally.records,
+                            sum(tally.skipped.values()),
+                            sum(tally.bad.values()),
+                            str(e),
+                        )
+                    )
                     continue
                 if counts.missing:
                     shown = ", ".join(counts.missing[:3])
@@ -143,6 +156,15 @@ def check(
                         )
                     )
     return rows
+
+
+def _tally_if_read(task: registry.FlameTask, split: str, root: str) -> registry.Tally:
+    """The counts of a split in error when it was read whole (bad rows past the budget), else
+    empty ones (a file that cannot be read)."""
+    try:
+        return registry.count(task, split, root, registry.Budget(share=1.0)).tally
+    except DataError:
+        return registry.Tally()
 
 
 def _elsewhere(source: Source, missing: Sequence[str], root: str) -> str:

@@ -15,6 +15,18 @@ The pipeline of one task split:
 Rendering runs in Python inside the data source because upstream rows are nested Python
 objects (lists of turns, step annotations) that have no tf.data form; everything after it
 is seqio's own preprocessing.
+
+Real data never breaks a run. A row that a converter cannot turn into an item (a DataError
+naming the row, from `Row.error`/`Row.get`/`Row.text`), or whose item the template cannot
+render, is a bad row: counted in the split's `Tally` under its reason (field and fault) with
+its first row numbers, and left out. A split fails only when its bad rows pass its `Budget`
+(more than 1% of its rows, or a set count; at once when its first 20 rows are all bad, a file
+of the wrong schema), or on a DataError that names no row (a file that cannot be read). Rows
+read = records + documented skips + bad rows for converters that make one item per row;
+repairs (`Repaired`) are counted beside them. `per_row` converters go on after a bad row by
+themselves; any other converter (one that groups rows) is run again from the start of the
+split without the bad rows, its items already given passed over, so each bad row of such a
+converter costs one more read of its split.
 """
 
 from __future__ import annotations
@@ -161,7 +173,7 @@ class Tally:
         share = total / self.rows if self.rows else 1.0
         why = f"budget {budget}" if budget else "the first rows are all bad: wrong schema?"
         return DataError(
-            f"task {task}, split {split}: {total} of {self.rows} rows bad ({share:.1%}; "
+            f"task {task}, split {split}: {total} of {self.rows} rows bad ({share:.2%}; "
             f"{why}): {self.describe_bad()}. First: {first}"
         )
 

@@ -157,7 +157,7 @@ def test_bad_rows_past_the_budget_fail_the_split_naming_rows_and_share(tmp_path)
     testing.write_rows(tmp_path, "toy", "train.jsonl", _rows(100, bad=(3, 50)))
     with pytest.raises(
         DataError,
-        match=r"task toy_task, split train: 2 of 100 rows bad \(2.0%; budget at most 1.0% of "
+        match=r"task toy_task, split train: 2 of 100 rows bad \(2.00%; budget at most 1.0% of "
         r"rows\): text: empty text x2 \(train.jsonl row 3, train.jsonl row 50\). First: source "
         r"toy, file train.jsonl, row 3, field 'text': empty text",
     ):
