@@ -161,3 +161,15 @@ def test_check_names_the_expected_path_of_a_file_found_elsewhere(shared_data):
     assert "prm800k/phase1_train.sample.jsonl is there, prm800k/phase1_train.jsonl expected" in (
         rows[("prm800k_solution", "train")].detail
     )
+
+
+def test_data_check_flags_set_the_budget(capsys):
+    from flame_jax import cli
+
+    upstream = os.path.join(os.path.dirname(testing.shared_data()), "upstream")
+    assert cli.main(["data", "check", "--data_dir", upstream, "--sources", "lens"]) == 0
+    assert "bad rows per split: at most 1.0% of rows" in capsys.readouterr().out
+    assert cli.main(["data", "check", "--data_dir", upstream, "--sources", "lens", "--strict"]) == 1
+    assert "lens_simpeval, split train: 1 of 2400 rows bad (0.04%" in capsys.readouterr().out
+    argv = ["data", "check", "--data_dir", upstream, "--sources", "lens", "--max_bad_rows", "0"]
+    assert cli.main([*argv, "--json"]) == 1
