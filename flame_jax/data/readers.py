@@ -2,7 +2,12 @@
 
 Every reader yields `Row`s that know their source, file and 1-based row number, so a bad
 value is reported as `source hh_rlhf, file harmless-base/test.jsonl.gz, row 17, field
-'chosen': ...`. Formats are picked by file name: .jsonl and .json (either a JSON
+'chosen': ...`. A line of a JSON-lines or CSV file that does not parse as a row (invalid JSON,
+another number of columns than the header, a value that is not an object) is yielded as a
+row with a `fault`: reading any of its fields raises that fault, so it is a bad row like any
+other (counted and left out by the registry), and the rest of the file is read. A file that
+cannot be read at all (corrupt compression, not UTF-8, a JSON document that does not parse)
+raises DataError. Formats are picked by file name: .jsonl and .json (either a JSON
 array, as HH-RLHF's red-team .jsonl.gz, or JSON lines, as HaluEval's .json), .csv, .tsv, .parquet,
 each optionally compressed (.gz, .xz). Paths with a scheme (gs://, ...) go through
 tf.io.gfile; local paths use the standard library so that reading needs no TensorFlow.
@@ -89,6 +94,7 @@ class Row:
     file: str
     index: int  # 1-based record number within the file (data rows, header excluded)
     data: Mapping[str, Any]
+    fault: str = ""  # why the reader could not read this row (then `data` is empty)
 
     @property
     def location(self) -> str:
@@ -102,6 +108,10 @@ class Row:
             row=self,
             reason=f"{field}: {kind or fault_kind(message)}",
         )
+
+    def unreadable(self) -> DataError:
+        """The error of a row the reader could not parse (`fault` is set)."""
+        return DataError(f"{self.location}: {self.fault}", row=self, reason="unreadable row")
 
     def get(
         self,
@@ -118,6 +128,8 @@ class Row:
         field is missing (and no default is given), has another type, or is not one of
         `choices`.
         """
+        if self.fault:
+            raise self.unreadable()
         value: Any = self.data
         parts = [field] if field in self.data else field.split(".")
         for part in parts:
@@ -164,6 +176,8 @@ def keyed_rows(rows: Iterable[Row], keys: Sequence[str] = ("id",)) -> Iterator[R
     so errors name the file, that row and the field.
     """
     for row in rows:
+        if row.fault:
+            raise DataError(f"file {row.file}, row {row.index}: {row.fault}")
         if not row.data:
             raise DataError(f"file {row.file}: no rows (empty object)")
         for position, (path, value) in enumerate(_leaves(row, row.data, (), keys), start=1):
@@ -285,11 +299,14 @@ def read_rows(path: str, *, source: str, display: str | None = None) -> Iterator
     else:
         rows = _parquet_rows(path, display)
     for count, data in enumerate(rows, start=1):
-        if not isinstance(data, Mapping):
-            raise DataError(
-                f"file {display}, row {count}: expected an object, got {type(data).__name__}"
+        if isinstance(data, _Unreadable):
+            yield Row(source, display, count, {}, fault=data.why)
+        elif not isinstance(data, Mapping):
+            yield Row(
+                source, display, count, {}, fault=f"expected an object, got {type(data).__name__}"
             )
-        yield Row(source, display, count, data)
+        else:
+            yield Row(source, display, count, data)
     if count == 0:
         raise DataError(f"file {display}: no rows (empty file)")
 
@@ -317,7 +334,14 @@ def _json_rows(path: str, display: str) -> Iterator[Any]:
         try:
             yield json.loads(line)
         except json.JSONDecodeError as e:
-            raise DataError(f"file {display}, line {number}: invalid JSON ({e.msg})") from e
+            yield _Unreadable(f"line {number}: invalid JSON ({e.msg})")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Unreadable:
+    """A line of a JSON-lines or CSV file that does not parse as a row (the file goes on)."""
+
+    why: str
 
 
 def _is_json(line: str) -> bool:
@@ -339,12 +363,11 @@ def _csv_rows(path: str, display: str, delimiter: str) -> Iterator[dict[str, str
     header = next(reader, None)
     if header is None:
         return
-    for number, values in enumerate(reader, start=1):
+    for values in reader:
         if len(values) != len(header):
-            raise DataError(
-                f"file {display}, row {number}: {len(values)} columns, the header has {len(header)}"
-            )
-        yield dict(zip(header, values, strict=True))
+            yield _Unreadable(f"{len(values)} columns, the header has {len(header)}")
+        else:
+            yield dict(zip(header, values, strict=True))
 
 
 def _parquet_rows(path: str, display: str) -> Iterator[dict[str, Any]]:

@@ -303,7 +303,9 @@ class FlameTask:
                 if position > high:
                     tally.rows += 1
                     high = position
-                if not excluded or (row.file, row.index) not in excluded:
+                    if row.fault:  # a line the reader could not parse: never converted
+                        self._bad(row.unreadable(), tally, budget, split)
+                if not row.fault and (not excluded or (row.file, row.index) not in excluded):
                     last[0] = row
                     yield row
 

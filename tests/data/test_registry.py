@@ -1,5 +1,7 @@
 """The task registry: the rendering pipeline, skips, guards and helpful errors."""
 
+import dataclasses
+import json
 from collections import Counter
 
 import flame_tasks  # noqa: F401
@@ -189,11 +191,23 @@ def test_a_file_of_the_wrong_schema_fails_fast(tmp_path):
     assert tally.rows == 20
 
 
-def test_an_unreadable_file_fails_the_split(tmp_path):
+def test_an_unreadable_line_is_a_bad_row_and_an_unreadable_file_fails_the_split(tmp_path):
+    lines = [json.dumps(row) for row in _rows(300)]
+    lines[41] = '{"text": "t42", "label": '  # cut short
     (tmp_path / "toy").mkdir()
-    (tmp_path / "toy" / "train.jsonl").write_text('{"text": "a", "label": "Yes"}\n{oops\n')
-    with pytest.raises(DataError, match=r"file train.jsonl, line 2: invalid JSON"):
-        list(_task().records("train", str(tmp_path)))
+    (tmp_path / "toy" / "train.jsonl").write_text("\n".join(lines) + "\n")
+    tally = registry.Tally()
+    assert len(list(_task().records("train", str(tmp_path), tally=tally))) == 299
+    assert (tally.rows, dict(tally.bad)) == (300, {"unreadable row": 1})
+    assert tally.bad_first["unreadable row"].startswith(
+        "source toy, file train.jsonl, row 42: line 42: invalid JSON"
+    )
+    testing.write_rows(tmp_path, "toy", "train.jsonl.gz", _rows(300))
+    data = (tmp_path / "toy" / "train.jsonl.gz").read_bytes()
+    (tmp_path / "toy" / "train.jsonl.gz").write_bytes(data[: len(data) // 2])
+    task = dataclasses.replace(_task(), splits={"train": ("train.jsonl.gz",)})
+    with pytest.raises(DataError, match=r"file train.jsonl.gz: truncated or corrupt"):
+        list(task.records("train", str(tmp_path)))
 
 
 def test_a_converter_of_groups_is_run_again_without_the_bad_row(tmp_path):
