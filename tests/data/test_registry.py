@@ -2,13 +2,14 @@
 
 import dataclasses
 import json
+import os
 from collections import Counter
 
 import flame_tasks  # noqa: F401
 import pytest
 
-from flame_jax.data import registry, testing
-from flame_jax.data.readers import DataError, Skip
+from flame_jax.data import features, registry, sources, testing
+from flame_jax.data.readers import DataError, Repaired, Skip, annotation_groups
 from flame_jax.data.registry import FlameTask, per_row
 from flame_jax.data.sources import HuggingFace, Source
 from flame_jax.format import Capability, Classification, Label
@@ -212,7 +213,6 @@ def test_an_unreadable_line_is_a_bad_row_and_an_unreadable_file_fails_the_split(
 
 def test_a_converter_of_groups_is_run_again_without_the_bad_row(tmp_path):
     """Rows grouped by `g` (annotation_groups); a bad row leaves its group without it."""
-    from flame_jax.data.readers import annotation_groups
 
     def groups(rows):
         for group in annotation_groups(rows, "g"):
@@ -231,8 +231,6 @@ def test_a_converter_of_groups_is_run_again_without_the_bad_row(tmp_path):
 
 
 def test_repairs_are_counted(tmp_path):
-    from flame_jax.data.readers import Repaired
-
     @per_row
     def repairing(row):
         text = row.get("text", str)
@@ -250,11 +248,27 @@ def test_repairs_are_counted(tmp_path):
 
 
 def test_the_training_pipeline_leaves_bad_rows_out_and_logs_them(tmp_path, caplog):
-    from flame_jax.data import sources
-
     testing.write_rows(tmp_path, "toy", "train.jsonl", _rows(300, bad=(9,)))
     with sources.using_data_dir(str(tmp_path)), caplog.at_level("WARNING"):
         dataset = registry._dataset_fn(_task(), "train", shuffle_files=False)
         texts = [e["inputs"].decode() for e in dataset.as_numpy_iterator()]
     assert len(texts) == 299 and "text: t10\n" in texts[8]
     assert "1 of 300 rows bad, left out: text: empty text x1 (train.jsonl row 9)" in caplog.text
+
+
+def test_the_training_input_of_a_split_with_bad_rows_runs(demo_vocab, caplog):
+    """The packed prefix-LM batches of lens_simpeval on the whole upstream file (row 1616 bad)."""
+    upstream = os.path.join(os.path.dirname(testing.shared_data()), "upstream")
+    dataset = features.get_dataset(
+        "lens_simpeval",
+        sequence_length=1024,
+        targets_length=64,
+        batch_size=4,
+        num_epochs=1,
+        shuffle=False,
+        data_dir=upstream,
+    )
+    with caplog.at_level("WARNING"):
+        batches = sum(1 for _ in dataset.as_numpy_iterator())
+    assert batches > 0
+    assert "task lens_simpeval, split train: 1 of 2400 rows bad" in caplog.text
