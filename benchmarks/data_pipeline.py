@@ -51,7 +51,7 @@ def main() -> None:
     present = frame[frame["num_examples"] > 0]
     print(f"{args.mixture}: {len(present)} of {len(frame)} tasks have data in {args.split}")
 
-    _counting_cost([registry.get_task(task) for task in present["task"]], args)  # 0.
+    _counting_cost([registry.get_task(t) for t in present["task"]], args, sources.data_dir())
     if args.counting_only:
         return
 
@@ -129,21 +129,23 @@ def main() -> None:
     )
 
 
-def _counting_cost(tasks: list[registry.FlameTask], args: argparse.Namespace) -> None:
+def _counting_cost(tasks: list[registry.FlameTask], args: argparse.Namespace, root: str) -> None:
     """Stage 0 over the tasks that the uncounted loop can read (no bad row: without counting,
     a bad row fails its split)."""
     readable = []
     for task in tasks:
         try:
-            _uncounted(task, args.split)
+            _uncounted(task, args.split, root)
             readable.append(task)
         except readers.DataError:
             print(f"counting: {task.name} has bad rows, left out of the comparison")
     counted, uncounted = [], []
     for _ in range(args.repeats):
-        uncounted.append(_rate(lambda: sum(_uncounted(task, args.split) for task in readable)))
+        uncounted.append(
+            _rate(lambda: sum(_uncounted(task, args.split, root) for task in readable))
+        )
         counted.append(
-            _rate(lambda: sum(sum(1 for _ in task.records(args.split)) for task in readable))
+            _rate(lambda: sum(sum(1 for _ in task.records(args.split, root)) for task in readable))
         )
     plain, tallied = max(uncounted), max(counted)
     print(
@@ -159,9 +161,9 @@ def _rate(run) -> float:
     return n / (time.process_time() - start)
 
 
-def _uncounted(task: registry.FlameTask, split: str) -> int:
+def _uncounted(task: registry.FlameTask, split: str, root: str) -> int:
     """Stage 1 as it would be with no counting: read, convert, render; markers dropped."""
-    root, n = sources.data_dir(), 0
+    n = 0
     seed = zlib.crc32(task.name.encode())
     rows = itertools.chain.from_iterable(task.source.read(f, root) for f in task.files(split))
     for item in task.convert(readers.keyed_rows(rows, task.keyed) if task.keyed else rows):

@@ -8,7 +8,7 @@ from collections import Counter
 import flame_tasks  # noqa: F401
 import pytest
 
-from flame_jax.data import features, registry, sources, testing
+from flame_jax.data import features, registry, testing
 from flame_jax.data.readers import DataError, Repaired, Skip, annotation_groups
 from flame_jax.data.registry import FlameTask, per_row
 from flame_jax.data.sources import HuggingFace, Source
@@ -245,15 +245,6 @@ def test_repairs_are_counted(tmp_path):
     tally = registry.Tally()
     assert len(list(task.records("train", str(tmp_path), tally=tally))) == 2
     assert (dict(tally.repaired), tally.rows, tally.records) == ({"leading_space": 1}, 2, 2)
-
-
-def test_the_training_pipeline_leaves_bad_rows_out_and_logs_them(tmp_path, caplog):
-    testing.write_rows(tmp_path, "toy", "train.jsonl", _rows(300, bad=(9,)))
-    with sources.using_data_dir(str(tmp_path)), caplog.at_level("WARNING"):
-        dataset = registry._dataset_fn(_task(), "train", shuffle_files=False)
-        texts = [e["inputs"].decode() for e in dataset.as_numpy_iterator()]
-    assert len(texts) == 299 and "text: t10\n" in texts[8]
-    assert "1 of 300 rows bad, left out: text: empty text x1 (train.jsonl row 9)" in caplog.text
 
 
 def test_the_training_input_of_a_split_with_bad_rows_runs(demo_vocab, caplog):
