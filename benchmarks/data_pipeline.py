@@ -3,6 +3,9 @@
     python benchmarks/data_pipeline.py --data_dir ../shared/data [--mixture flame]
 
 Measures, in one run on this machine:
+  0. the cost of counting: records per second (of CPU time) of stage 1 against the same
+     reading, converting and rendering with no tally, no bad-row handling and no budget, on
+     the tasks without bad rows (best of --repeats each, interleaved);
   1. render:            FLAMe records per second (Python: read upstream rows, convert, render);
   2. render + tokenize: examples per second through the seqio tasks (no packing);
   3. full pipeline:     examples per second through mixing, prefix-LM conversion and packing
@@ -19,15 +22,16 @@ import itertools
 import os
 import tempfile
 import time
+import zlib
 
 import flame_tasks  # noqa: F401  (registers the collection)
 import numpy as np
 
-from flame_jax.data import binding, features, inspect, mixtures, registry, vocabularies
+from flame_jax.data import binding, features, inspect, mixtures, readers, registry, vocabularies
 from flame_jax.data.codec import Codec
 
 
-def main() -> None:
+def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data_dir", default=os.environ.get("FLAME_DATA_DIR"))
     parser.add_argument("--mixture", default="flame")
@@ -37,11 +41,21 @@ def main() -> None:
     parser.add_argument("--batch_size", type=int, default=8)
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--vocab_size", type=int, default=8000)
-    args = parser.parse_args()
+    parser.add_argument("--repeats", type=int, default=3, help="of the counting comparison")
+    parser.add_argument("--counting_only", action="store_true", help="stop after stage 0")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _args()
 
     frame = inspect.describe(args.mixture, split=args.split, data_dir=args.data_dir)
     present = frame[frame["num_examples"] > 0]
     print(f"{args.mixture}: {len(present)} of {len(frame)} tasks have data in {args.split}")
+
+    _counting_cost([registry.get_task(t) for t in present["task"]], args, args.data_dir)
+    if args.counting_only:
+        return
 
     # 1. Render (pure Python).
     start, records, texts = time.perf_counter(), 0, []
@@ -118,6 +132,50 @@ def main() -> None:
         f"{results[True][2] / (args.batches * args.batch_size):.1f} examples per packed row; "
         f"{dropped} over-length examples dropped"
     )
+
+
+def _counting_cost(tasks: list[registry.FlameTask], args: argparse.Namespace, root: str) -> None:
+    """Stage 0 over the tasks that the uncounted loop can read (no bad row: without counting,
+    a bad row fails its split)."""
+    readable = []
+    for task in tasks:
+        try:
+            _uncounted(task, args.split, root)
+            readable.append(task)
+        except readers.DataError:
+            print(f"counting: {task.name} has bad rows, left out of the comparison")
+    counted, uncounted = [], []
+    for _ in range(args.repeats):
+        uncounted.append(
+            _rate(lambda: sum(_uncounted(task, args.split, root) for task in readable))
+        )
+        counted.append(
+            _rate(lambda: sum(sum(1 for _ in task.records(args.split, root)) for task in readable))
+        )
+    plain, tallied = max(uncounted), max(counted)
+    print(
+        f"counting: {tallied:.0f} records/s against {plain:.0f} without it "
+        f"({1 - tallied / plain:+.1%} cost; {len(readable)} tasks, best of {args.repeats})"
+    )
+
+
+def _rate(run) -> float:
+    """Records per second of this process's CPU time (the machine may be shared)."""
+    start = time.process_time()
+    n = run()
+    return n / (time.process_time() - start)
+
+
+def _uncounted(task: registry.FlameTask, split: str, root: str) -> int:
+    """Stage 1 as it would be with no counting: read, convert, render; markers dropped."""
+    n = 0
+    seed = zlib.crc32(task.name.encode())
+    rows = itertools.chain.from_iterable(task.source.read(f, root) for f in task.files(split))
+    for item in task.convert(readers.keyed_rows(rows, task.keyed) if task.keyed else rows):
+        if not isinstance(item, (readers.Skip, readers.Repaired, readers.Bad)):
+            task.template.render(item, index=n, seed=seed)
+            n += 1
+    return n
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ flame-jax mixture list [--tasks] [--json]
 flame-jax mixture describe NAME [--data_dir D] [--steps N --batch_size B] [--json]
 flame-jax mixture show NAME [-n K] [--seed S] [--data_dir D] [--json]
 flame-jax data download --data_dir D [--sources S ...] [--dry_run]
-flame-jax data check --data_dir D [--sources S ...] [--json]
+flame-jax data check --data_dir D [--sources S ...] [--json] [--strict] [--max_bad_share F]
 flame-jax data card [--data_dir D] [--output CARD.md]   the collection card, from the registry
 flame-jax data cache --mixture_or_task NAME --output_cache_dir D [--runner ...] [Beam options]
 flame-jax train --gin_file=F [--gin.NAME=VALUE ...]   t5x-style training
@@ -110,13 +110,17 @@ def _data(args: argparse.Namespace) -> int:
                 line += f"; manual step: {report.manual}"
             print(line, flush=True)
         return 1 if failed else 0
-    rows = datadir.check(args.data_dir, args.sources)
+    from flame_jax.data import registry  # noqa: PLC0415
+
+    budget = registry.Budget(share=args.max_bad_share, count=args.max_bad_rows, strict=args.strict)
+    rows = datadir.check(args.data_dir, args.sources, budget)
     frame = pd.DataFrame([dataclasses.asdict(r) for r in rows])
     _print_frame(frame, args.json)
     errors = sum(r.status == "error" for r in rows)
     if not args.json:
         counts = frame["status"].value_counts().to_dict() if len(frame) else {}
         print(f"\n{len(rows)} task splits: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        print(f"bad rows per split: {budget}")
         for state, names in datadir.source_summary(rows).items():
             if names:
                 print(f"{len(names)} source(s) {state}: {', '.join(names)}")
@@ -483,6 +487,13 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of s
         cmd.add_argument("--sources", nargs="*", default=None, help="default: every source")
         if name == "check":
             cmd.add_argument("--json", action="store_true")
+            cmd.add_argument(
+                "--strict", action="store_true", help="any bad row is an error (for converters)"
+            )
+            cmd.add_argument(
+                "--max_bad_share", type=float, default=0.01, help="bad rows a split may hold"
+            )
+            cmd.add_argument("--max_bad_rows", type=int, default=None, help="likewise, a count")
         else:
             cmd.add_argument(
                 "--dry_run", action="store_true", help="print each file's URL; fetch nothing"

@@ -9,16 +9,15 @@ You_Need holds no annotation file in the index) is an inference: this is the con
 human evaluation whose annotations are public.
 
 Home: GitHub yxuansu/Contrastive_Search_versus_Contrastive_Decoding, pinned at c7a4a44a (the
-commit at which the annotations were read); the repository has no license file, so the data is
-used for evaluation only and not redistributed. File: human_evaluation_annotations/
-human_evaluation_annotations.json, a JSON array of {prompt, mapping_dict, system_mapping,
-system_a_name and system_b_name ("contrastive_search" or "contrastive_decoding", in a random
-order), system_a_result and system_b_result (the prompt followed by GPT2-XL's continuation),
-domain (book, wikinews or wikitext), human_annotation {annotator_1: ..., annotator_4: ...}}, each
-annotation one of "system a is more human-like.", "system b is more human-like." and "two
-systems are comparable." (the authors' parse_human_annotation_results.py rejects any other
-value, and so does this module). The README reports 50 prompts per domain (contrastive search
-better in 65-68.5% of annotations).
+commit at which the annotations were read; MIT LICENSE there); used for evaluation only. File:
+human_evaluation_annotations/human_evaluation_annotations.json, a JSON array of {prompt,
+mapping_dict, system_mapping, system_a_name and system_b_name ("contrastive_search" or
+"contrastive_decoding", in a random order), system_a_result and system_b_result (the prompt
+followed by GPT2-XL's continuation), domain (book, wikinews or wikitext), human_annotation
+{annotator_1: ..., annotator_4: ...}}, each annotation one of "system a is more human-like.",
+"system b is more human-like." and "two systems are comparable." (the authors'
+parse_human_annotation_results.py rejects any other value, and so does this module). The README
+reports 50 prompts per domain (contrastive search better in 65-68.5% of annotations).
 
 Task contrsearch_human_likeness (pairwise, quality; evaluation only, test split). One record per
 prompt: the better continuation is the one more annotators found more human-like ("comparable"
@@ -38,7 +37,7 @@ from flame_jax.format import Capability, Pair, Pairwise
 SOURCE = Source(
     name="contrsearch",
     title="Contrastive search vs. contrastive decoding human evaluation",
-    license="no license file upstream (all rights reserved); evaluation use only",
+    license="MIT",
     host=GitHub(
         "yxuansu/Contrastive_Search_versus_Contrastive_Decoding",
         ref="c7a4a44a62d74933c83591c37fca788451b5050c",

@@ -3,21 +3,22 @@ poems written for the same title is more creative and interesting.
 
 Role in FLAMe: the held-out benchmark "CoPoet" (FLAME.md §4; pairwise, evaluation only).
 
-Home: GitHub vishakhpk/creative-instructions (MIT, LICENSE file), pinned at 36d98fb3, the commit
-at which the file below was read. In the paper's user study, crowdworkers wrote poems for
-titles with CoPoet ("collab poem") and without it ("solo poem"); other crowdworkers then judged
-the two poems of each title ("Pick the better poem: given 2 poems on the same topic, decide
-which one is more creative and interesting"), three per pair. File (an MTurk batch export):
-"Batch_4739845_batch_results - Batch_4739845_batch_results.csv", with the MTurk columns
-(HITId, WorkerId, ...), Input.title, Input.poem_1 and Input.poem_2 (lines separated by the HTML
-break "<br />"), Answer.accurate1-1.yes / Answer.accurate1-2.no and the same for poem 2 (does the
-poem fit the title), Answer.creative1.creative1 and Answer.creative2.creative2 ("TRUE" for the
-poem chosen as more creative and interesting, "FALSE" for the other), Retain%, Answer.submitcode
-(the worker's reason), Approve and Reject. The file name has spaces, which raw.githubusercontent
-URLs cannot carry here, so it is extracted from the repository snapshot zip of the pinned commit
-(`Archive`), keeping its upstream name. human_eval/poems_submission/amt_solo_vs_collab.json in
-the same repository lists which poem of each title is the collaborative one; it holds no
-judgment and is not read.
+Home: GitHub vishakhpk/creative-instructions (MIT), pinned at 65d6266f (2023-09-04), the commit
+that added the MIT LICENSE right after 36d98fb3 uploaded the file below (the file's blob is the
+same at both; at 36d98fb3 the repository had no license yet). In the paper's user study,
+crowdworkers wrote poems for titles with CoPoet ("collab poem") and without it ("solo poem");
+other crowdworkers then judged the two poems of each title ("Pick the better poem: given 2 poems
+on the same topic, decide which one is more creative and interesting"), three per pair. File (an
+MTurk batch export): "Batch_4739845_batch_results - Batch_4739845_batch_results.csv", with the
+MTurk columns (HITId, WorkerId, ...), Input.title, Input.poem_1 and Input.poem_2 (lines
+separated by the HTML break "<br />"), Answer.accurate1-1.yes / Answer.accurate1-2.no and the
+same for poem 2 (does the poem fit the title), Answer.creative1.creative1 and
+Answer.creative2.creative2 ("TRUE" for the poem chosen as more creative and interesting, "FALSE"
+for the other), Retain%, Answer.submitcode (the worker's reason), Approve and Reject. The file
+name has spaces, which raw.githubusercontent URLs cannot carry here, so it is extracted from the
+repository snapshot zip of the pinned commit (`Archive`), keeping its upstream name.
+human_eval/poems_submission/amt_solo_vs_collab.json in the same repository lists which poem of
+each title is the collaborative one; it holds no judgment and is not read.
 
 Task copoet_preference (pairwise, quality; evaluation only, test split). One record per HIT (a
 title and its two poems, "<br />" rendered as a line break). Each worker's vote is the poem whose
@@ -38,7 +39,7 @@ from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import Archive, Source
 from flame_jax.format import Capability, Pair, Pairwise
 
-_COMMIT = "36d98fb31c01600d3360e3a41373bd83e0bb650a"
+_COMMIT = "65d6266f7ea3d80f111742904f7c97dba733e3be"
 FILE = "Batch_4739845_batch_results - Batch_4739845_batch_results.csv"
 
 SOURCE = Source(

@@ -9,17 +9,18 @@ text-only STS part is used (SIS and SITS need the images).
 
 Home: GitHub google-research-datasets/Crisscrossed-Captions (README and setup.py at commit
 9a1574a57f72b1c2063a1b81eae7f55010b6e5e6; data files at 7d6634be173a6f6a16ab1e61bebc217de8444513).
-License unverified: neither the README nor the indexed files state one; CC BY 4.0 is assumed,
-as for Google's other research datasets.
+License: the repository's LICENSE at 7d6634b says the dataset "may be freely used for any
+purpose", acknowledgement of Google LLC as the data source appreciated, provided as is.
 Files: data/sts_val.csv and data/sts_test.csv with `caption1`, `caption2` (MS-COCO caption ids
 such as "COCO_val2014:sentid:190268"), `agg_score` (the raters' mean, 0-5, two decimals) and
 `sampling_method` (c2c_cocaption: captions of the same image; c2c_isim: captions of different
-images chosen by image similarity). The caption texts are not in these files: as the
-repository's setup.py does, the number after the last ":" is the `sentid` of Karpathy's
-MS-COCO split file dataset_coco.json (https://cs.stanford.edu/people/karpathy/deepimagesent/
-caption_datasets.zip; one JSON object {"images": [{"split", "filename", "sentids",
-"sentences": [{"raw", "sentid", "tokens", "imgid"}], ...}], "dataset": "coco"}), whose
-`raw` text is used (stripped).
+images chosen by image similarity). At 7d6634b the two files have 44,009 and 44,045 rows, every
+score within 0-5 and every caption id ending in a numeric sentid. The caption texts are not in
+these files: as the repository's setup.py does, the number after the last ":" is the `sentid` of
+Karpathy's MS-COCO split file dataset_coco.json
+(https://cs.stanford.edu/people/karpathy/deepimagesent/ caption_datasets.zip; one JSON object
+{"images": [{"split", "filename", "sentids", "sentences": [{"raw", "sentid", "tokens",
+"imgid"}], ...}], "dataset": "coco"}), whose `raw` text is used (stripped).
 
 The two files live on different hosts and a source has one, so the source is Manual: the user
 puts the two CSVs and dataset_coco.json into DATA_DIR/cxc/ (steps below). dataset_coco.json is
@@ -51,7 +52,10 @@ KARPATHY = "dataset_coco.json"
 SOURCE = Source(
     name="cxc",
     title="Crisscrossed Captions (CxC)",
-    license="CC BY 4.0 (assumed, unverified); captions from MS-COCO (CC BY 4.0)",
+    license=(
+        "free for any purpose (LICENSE at 7d6634b; acknowledgement of Google LLC appreciated); "
+        "captions from MS-COCO (CC BY 4.0)"
+    ),
     host=Manual(
         steps=(
             f"Put three files into DATA_DIR/cxc/: (1) {_CSV_URL}/sts_val.csv and "

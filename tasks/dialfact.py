@@ -10,13 +10,13 @@ FLAMe Table 7: Factuality, Classification.
 Home: GitHub salesforce/DialFact (README at commit 123016c36f21ff9d122fc78f03a7e524a8b278b3:
 "The test and validation are present in the data folder"; BSD-3-Clause for the code, no data
 license stated). Files: data/valid_split.jsonl and data/test_split.jsonl (names from the
-repository's scripts/README.md and a third-party loader; the data folder is not in the code
-index, so the paths are unverified). JSON lines, per the README and scripts/testsmall.jsonl:
-`context_id`, `id`, `data_type` (written or generated), `context` (the dialogue history, a
-list of utterances), `response`, `evidence_list` (lists [page title, link, snippet, index,
-optional "gt_evidence_added"]), `response_label` (SUPPORTS, REFUTES, NOT ENOUGH INFO) and
-`type_label` (factual or personal); testsmall.jsonl adds model outputs (`evidence_touse`,
-`fever_score`), unused.
+repository's scripts/README.md and a third-party loader; both are in the tree at the pin, but
+over 4 MiB, so the stored snapshot that was swept lacked their contents). JSON lines, per the
+README and scripts/testsmall.jsonl: `context_id`, `id`, `data_type` (written or generated),
+`context` (the dialogue history, a list of utterances), `response`, `evidence_list` (lists [page
+title, link, snippet, index, optional "gt_evidence_added"]), `response_label` (SUPPORTS,
+REFUTES, NOT ENOUGH INFO) and `type_label` (factual or personal); testsmall.jsonl adds model
+outputs (`evidence_touse`, `fever_score`), unused.
 
 Task dialfact_verification (classification, factuality): the response's verdict given the
 dialogue history and the evidence snippets (one per line as "<title>: <snippet>", empty

@@ -13,10 +13,10 @@ esnli_train_2.csv ("train", 549,367 pairs together per the paper), esnli_dev.csv
 `gold_label` (entailment | neutral | contradiction), `Sentence1` (premise), `Sentence2`
 (hypothesis), `Explanation_1` (and `Explanation_2`, `Explanation_3` in dev/test), plus the
 highlight columns `Sentence{1,2}_marked_k`, `Sentence{1,2}_Highlighted_k` and, in train,
-`WorkerId` (unused). The file names and columns are those of the authors' repository as other
-projects download them from its master branch (raw.githubusercontent.com/.../master/dataset/);
-the files were not listed by the code index, so the host follows master rather than a pinned
-commit (unverified).
+`WorkerId` (unused). Pinned to master's commit 7b585a3f077fdea899780eb0473940522ae44a2e
+(2022-04-29), whose tree holds the four dataset/ CSVs and the MIT LICENSE. Each CSV is over
+4 MiB, so the stored snapshot of the repository that was swept lacked their contents: the
+columns above are those of the authors' loaders, not checked against the whole files.
 
 Tasks (capability factuality):
 - esnli_attribution (classification): is the hypothesis fully supported by the premise? As in
@@ -40,8 +40,9 @@ SOURCE = Source(
     name="esnli",
     title="e-SNLI: Natural Language Inference with Natural Language Explanations",
     license="MIT (explanations); SNLI sentences CC BY-SA 4.0",
-    host=GitHub("OanaMariaCamburu/e-SNLI", ref="master", prefix="dataset"),
-    notes="Follows the master branch: no commit holding the dataset/ CSVs could be pinned.",
+    host=GitHub(
+        "OanaMariaCamburu/e-SNLI", ref="7b585a3f077fdea899780eb0473940522ae44a2e", prefix="dataset"
+    ),
 )
 
 SPLITS = {

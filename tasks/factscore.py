@@ -10,14 +10,16 @@ FLAMe Table 7: Factuality, Classification.
 
 Home: GitHub shmsw25/FActScore (MIT, pyproject.toml; README at commit
 a92b1fadd254b06d5e7ca0fd0206b9959fe64da9). The data are on Google Drive: factscore/
-download_data.py fetches data.zip (file id 1enz1PxwxeMr4FRF9dtpCPXaZQCBejuVF) and unzips it into
-the working directory, where the README reads data/unlabeled/<model>.jsonl; the human
-annotations are data/labeled/{InstructGPT,ChatGPT,PerplexityAI}.jsonl (member paths inferred
-from those, unverified). JSON lines (schema as several independent readers of these files use
-it): `input` (the prompt), `output` (the answer), `topic` (the person), `cat` ([rarity,
-region]) and `annotations`: null when the model abstained, else one object per sentence with
-`text`, `is-relevant`, `human-atomic-facts` (null for irrelevant sentences, else [{text,
-label}]) and `model-atomic-facts` (InstructGPT's splits, unused).
+download_data.py fetches data.zip and unzips it into the working directory, where the README
+reads data/unlabeled/<model>.jsonl; the human annotations are
+data/labeled/{InstructGPT,ChatGPT,PerplexityAI}.jsonl (member paths inferred from those; the zip
+is not in the repository, so no stored copy can settle them). The Drive id of data.zip is
+155exEdKs7R21gZF4G-x54-XN3qswBcPo since commit f28272d (2025-04-13), which replaced
+1enz1PxwxeMr4FRF9dtpCPXaZQCBejuVF in download_data.py. JSON lines (schema as several independent
+readers of these files use it): `input` (the prompt), `output` (the answer), `topic` (the
+person), `cat` ([rarity, region]) and `annotations`: null when the model abstained, else one
+object per sentence with `text`, `is-relevant`, `human-atomic-facts` (null for irrelevant
+sentences, else [{text, label}]) and `model-atomic-facts` (InstructGPT's splits, unused).
 
 Task factscore_atomic_fact (classification, factuality): one record per human atomic fact,
 given the person, the sentence it comes from and the fact: S -> "Supported", NS -> "Not
@@ -44,7 +46,7 @@ SOURCE = Source(
     title="FActScore human annotations",
     license="MIT (FActScore release; answers by InstructGPT, ChatGPT and PerplexityAI)",
     host=Archive(
-        "https://drive.usercontent.google.com/download?id=1enz1PxwxeMr4FRF9dtpCPXaZQCBejuVF"
+        "https://drive.usercontent.google.com/download?id=155exEdKs7R21gZF4G-x54-XN3qswBcPo"
         "&export=download&confirm=t",
         members={file: f"data/{file}" for file in FILES},
     ),

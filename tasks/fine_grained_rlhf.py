@@ -2,8 +2,8 @@
 error labels and pairwise preferences.
 
 Role in FLAMe: Table 7, Quality, Pairwise + Classification. Home: GitHub
-allenai/FineGrainedRLHF, folder tasks/qa_feedback/data (license: none stated; no LICENSE file
-was seen in the repository; the questions are from ASQA, the passages from Wikipedia). The
+allenai/FineGrainedRLHF, folder tasks/qa_feedback/data (Apache-2.0: the repository's LICENSE
+at the pin; the questions are from ASQA, the passages from Wikipedia). The
 authors re-split ASQA (ambiguous factoid questions answered in a paragraph) and had workers
 annotate answers sampled from a T5-large policy. Files (JSON arrays), as the data README
 describes them: train_feedback.json (2,853 questions) and dev_feedback.json (500). Each
@@ -29,11 +29,13 @@ as upstream splits them):
   repetitive or incoherent content (any Irrelevant, Redundant or Incoherent span)? Yes / No.
 Unlike the paper's reward-model files, spans are not filtered by length and labels are per
 answer, not per (sub-)sentence, so no sentence splitter is needed. An unknown error type, a
-preference list that is not 6 values in {0, 1, 2}, or an empty question or answer is an error.
+preference list that is not 6 values in {0, 1, 2}, an empty question or answer, or no passages
+makes the row bad (counted and left out): the whole dev file has two rows with `"passages": []`
+(rows 182 and 478), so 498 of its 500 rows give examples.
 
 Passages render as "[k] <title>" followed by the passage sentences joined by spaces.
-Pinned to commit 5ffbe54 (where dev_feedback.json was seen); train_feedback.json is named by the
-data README but was not seen in the code index (unverified).
+Pinned to commit 5ffbe54, whose tree holds both files; train_feedback.json is over 4 MiB and was
+absent from the stored snapshot that was swept, so its rows were not checked.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from flame_jax.format import Capability, Classification, Label, Pair, Pairwise
 SOURCE = Source(
     name="fine_grained_rlhf",
     title="Fine-Grained RLHF qa-feedback",
-    license="unstated (no LICENSE file seen; ASQA questions, Wikipedia passages)",
+    license="Apache-2.0 (ASQA questions, Wikipedia passages)",
     host=GitHub(
         "allenai/FineGrainedRLHF",
         ref="5ffbe54b8d4d37ef002681849791594bcc9f1e3f",

@@ -5,9 +5,10 @@ Home: GitHub artidoro/frank (MIT), files below data/. Files:
 - benchmark_data.json: a JSON array of the texts, one element per (article, summarization
   model) with `hash` (CNN/DM sha1 or XSum bbcid), `model_name`, `article`, `summary`,
   `reference`, `split`.
-- human_annotations.json: a JSON array with one record per (`hash`, `model_name`):
-  `dataset` (cnndm | xsum), `split` (valid | test), `Factuality` (0-1: the fraction of summary
-  sentences that annotators found free of factual errors) and per-category error scores.
+- human_annotations.json: a JSON array with one record per (`hash`, `model_name`): `dataset`
+  (cnndm: 1,250 | bbc: the XSum part, 996), `split` (valid | test), `Factuality` (0-1: the
+  fraction of summary sentences that annotators found free of factual errors) and per-category
+  error scores.
 
 Annotators read the article and marked, sentence by sentence, factual errors of a typology:
 semantic-frame errors (wrong predicate, entity or circumstance), discourse errors (wrong
@@ -18,7 +19,9 @@ the article, or ungrammatical to the point of being unverifiable). A summary is 
 Annotations are joined to their texts on (`hash`, `model_name`), as upstream's
 evaluation/evaluate.py does; an annotation without texts is an error naming the row. FRANK's
 own validation/test split is meant for tuning factuality metrics; FLAMe trains on FRANK, so
-all 2,246 annotations (both upstream splits) feed "train". No row is skipped.
+all 2,246 annotations (both upstream splits) feed "train". No row is skipped. The counts are
+those of human_annotations.json at the pinned commit; benchmark_data.json is over 4 MiB and was
+absent from the stored snapshot that was swept, so the join was not run over the whole files.
 """
 
 from __future__ import annotations

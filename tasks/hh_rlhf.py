@@ -8,6 +8,12 @@ jsonl.gz holds one JSON array of attempts with a 0-4 `rating` of the attack's su
 Crowdworkers chose the more helpful response (helpful-*) or, while red-teaming, the less
 harmful one (harmless-base). Pairs whose two final responses are identical or empty carry
 no preference and are skipped (counted).
+
+The shared conversation is what the two transcripts really share: their longest common
+prefix, backed up to the last "\n\nAssistant:" inside it; what follows is each final
+response. Splitting at the last "\n\nAssistant:" of each transcript would be wrong: some final
+responses themselves contain "\n\nAssistant:" or "Human:" text (harmless-base test lines 1255,
+1689, 1951, 1953 and 2037 of the whole upstream file).
 """
 
 from __future__ import annotations
@@ -31,20 +37,20 @@ _PAIR_SKIPS = {
 }
 
 
-def _last_turn(row: Row, field: str) -> tuple[str, str]:
-    """(conversation before the last Assistant turn, that turn's text)."""
-    text = row.text(field)
-    at = text.rfind(_ASSISTANT)
+def _split(row: Row) -> tuple[str, str, str]:
+    """(shared conversation, chosen final response, rejected final response)."""
+    chosen, rejected = row.text("chosen"), row.text("rejected")
+    at = chosen.rfind(_ASSISTANT)  # the last turn marker the two transcripts share
+    while at >= 0 and not rejected.startswith(chosen[: at + len(_ASSISTANT)]):
+        at = chosen.rfind(_ASSISTANT, 0, at)
     if at < 0:
-        raise row.error(field, "no Assistant turn in the transcript")
-    return text[:at].strip(), text[at + len(_ASSISTANT) :].strip()
+        raise row.error("rejected", "shares no Assistant turn with 'chosen'")
+    end = at + len(_ASSISTANT)
+    return chosen[:at].strip(), chosen[end:].strip(), rejected[end:].strip()
 
 
 def _pair(row: Row) -> Pair:
-    prompt, chosen = _last_turn(row, "chosen")
-    other, rejected = _last_turn(row, "rejected")
-    if prompt != other:
-        raise row.error("rejected", "the transcript differs from 'chosen' before the last turn")
+    prompt, chosen, rejected = _split(row)
     if not chosen or not rejected:
         raise SkipRow("empty_response")
     if chosen == rejected:
@@ -122,6 +128,7 @@ for _name, _template, _subsets in (
             },
             convert=per_row(_pair),
             skips=_PAIR_SKIPS,
+            version=2,  # the shared conversation is the transcripts' common prefix
         )
     )
 

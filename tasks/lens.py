@@ -29,8 +29,10 @@ cells are ignored), put into five equal bins of the 0-100 scale: [0, 20) -> 1, [
 (`no_ratings`); a rating that is not a number in [0, 100] is an error. The z-score columns and
 the other files (simplikert_2022.csv: Likert ratings per worker; simpDA_2022.csv) are not used.
 
-Pinned to commit 8779d9b (the version of simpeval_past.csv seen); simpeval_2022.csv was seen at
-1af649c and is assumed unchanged at the pin (unverified).
+Pinned to commit 8779d9b, the last to change simpeval_past.csv; simpeval_2022.csv is the same
+blob there as at 1af649c, its last change. Whole files at the pin: simpeval_past.csv 2,400 rows,
+of which row 1616 (system UNTS) has an empty `generation` and `processed_generation` and is a
+bad row (counted, left out); simpeval_2022.csv 360 rows, none bad.
 """
 
 from __future__ import annotations

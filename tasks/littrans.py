@@ -5,17 +5,17 @@ Role in FLAMe: the held-out benchmark "LitTrans" (FLAME.md §4; pairwise, evalua
 
 Home: GitHub marzenakrp/LiteraryTranslation (no license file upstream; excerpts of copyrighted
 novels, so evaluation use only and nothing is redistributed), pinned at 9067588a, the commit at
-which the file below was read (the README notes later corrections of a few annotations; whether
-a newer version of the file exists is unverified). File: annotations/default_format_v1/
-all_annotations_v1.json, a JSON array of {eval ("<src>_<tgt>_<n>": n = 1 SENT vs PARA, 2
-PARA_SENT vs PARA, 3 GTr vs PARA), book, author, source (the source paragraph), target (a
-published human translation), source_lang and target_lang (cs, de, en, fr, ja, pl, ru, zh), text1
-and text2 (the two translations shown as T1 and T2), text1_tag and text2_tag (the system: sent =
-sentence-level davinci-003, para = paragraph-level, para_sent = sentence-level with context, gtr
-= Google Translate), difficult_choice, comment (the translator's reasons), choice ("text1" or
-"text2": the better translation), added_omitted, annotations (error spans: mistranslation,
-grammar, untranslated, inconsistency, format, register)}, 18 language pairs, one translator per
-pair.
+which the file below was read and its last change (the README notes later corrections of a few
+annotations; the file is unchanged up to the repository's HEAD 7875c8a of 2024-04-02). File:
+annotations/default_format_v1/ all_annotations_v1.json, a JSON array of {eval
+("<src>_<tgt>_<n>": n = 1 SENT vs PARA, 2 PARA_SENT vs PARA, 3 GTr vs PARA), book, author,
+source (the source paragraph), target (a published human translation), source_lang and
+target_lang (cs, de, en, fr, ja, pl, ru, zh), text1 and text2 (the two translations shown as T1
+and T2), text1_tag and text2_tag (the system: sent = sentence-level davinci-003, para =
+paragraph-level, para_sent = sentence-level with context, gtr = Google Translate),
+difficult_choice, comment (the translator's reasons), choice ("text1" or "text2": the better
+translation), added_omitted, annotations (error spans: mistranslation, grammar, untranslated,
+inconsistency, format, register)}, 18 language pairs, one translator per pair.
 
 Task littrans_preference (pairwise, quality; evaluation only, test split): which translation
 the translator chose. The context is the two languages and the source paragraph; the published

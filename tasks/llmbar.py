@@ -4,7 +4,9 @@ Home: GitHub princeton-nlp/LLMBar (MIT). Files (below Dataset/): LLMBar/Natural/
 LLMBar/Adversarial/{Neighbor,GPTInst,GPTOut,Manual}/dataset.json; each a JSON array of {input
 (the instruction), output_1, output_2, label (1 or 2: the output that follows the instruction;
 author-verified, no ties)}. Upstream sizes: Natural 100, Neighbor 134, GPTInst 92, GPTOut 47,
-Manual 46 (RewardBench's llmbar-* subsets are these same sets).
+Manual 46 (RewardBench's llmbar-* subsets are these same sets). Pinned to main's commit
+900616bff90b6c6c8e1681f7d079250637c55992 (2024-07-08; MIT LICENSE there); the whole files
+there have exactly these sizes.
 
 Evaluation only (one test split per subset): these sets are part of RewardBench's Chat Hard
 section and must never enter training. Following the LLMBar guidelines, the preferred output
@@ -19,11 +21,13 @@ from flame_jax.data.registry import FlameTask, per_row, register
 from flame_jax.data.sources import GitHub, Source
 from flame_jax.format import Capability, Pair, Pairwise
 
+COMMIT = "900616bff90b6c6c8e1681f7d079250637c55992"
+
 SOURCE = Source(
     name="llmbar",
     title="LLMBar",
     license="MIT",
-    host=GitHub("princeton-nlp/LLMBar", ref="main", prefix="Dataset"),
+    host=GitHub("princeton-nlp/LLMBar", ref=COMMIT, prefix="Dataset"),
     evaluation_only=True,
     notes="Evaluation only: the same instances are RewardBench's llmbar-* subsets.",
 )

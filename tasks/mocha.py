@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from flame_jax.data.readers import Row, keyed_rows
+from flame_jax.data.readers import Row
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import Archive, Source
 from flame_jax.format import Capability, Pointwise, Rating
@@ -71,7 +71,7 @@ CORRECTNESS = Pointwise(
 
 
 def _ratings(rows: Iterator[Row]) -> Iterator[Rating]:
-    for row in keyed_rows(rows, ("dataset", "id")):
+    for row in rows:
         score = row.get("score", float)
         if not 1.0 <= score <= 5.0:
             raise row.error("score", f"{score} is outside 1-5 (instance {row.data['id']})")
@@ -94,5 +94,6 @@ register(
         template=CORRECTNESS,
         splits={"train": ("train.json",), "validation": ("dev.json",)},
         convert=_ratings,
+        keyed=("dataset", "id"),
     )
 )

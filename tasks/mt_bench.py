@@ -3,7 +3,8 @@
 Home: GitHub princeton-nlp/LLMBar (MIT; derived from lmsys/mt_bench_human_judgments, CC BY 4.0).
 File: Dataset/Processed/MT-Bench/dataset.json, a JSON array of 200 {input (the first-turn user
 question), output_1, output_2 (two model answers), label (1 or 2)}. LLMBar built it from the
-MT-Bench expert votes by majority vote, removed ties and sampled 200 instances.
+MT-Bench expert votes by majority vote, removed ties and sampled 200 instances. Pinned to the
+LLMBar commit of tasks/llmbar.py, where the whole file has these 200 rows.
 
 Task mt_bench_human_judgments_llmbar_preference (evaluation only, test split): which answer the
 expert judges preferred. Two identical answers would carry no label and are reported as an
@@ -22,6 +23,8 @@ needed.
 
 from __future__ import annotations
 
+from flame_tasks import llmbar
+
 from flame_jax.data.readers import Row
 from flame_jax.data.registry import FlameTask, per_row, register
 from flame_jax.data.sources import GitHub, Source
@@ -31,7 +34,7 @@ SOURCE = Source(
     name="mt_bench_human_judgments_llmbar",
     title="MT-Bench human judgments (LLMBar processed)",
     license="MIT",
-    host=GitHub("princeton-nlp/LLMBar", ref="main", prefix="Dataset/Processed/MT-Bench"),
+    host=GitHub("princeton-nlp/LLMBar", ref=llmbar.COMMIT, prefix="Dataset/Processed/MT-Bench"),
     evaluation_only=True,
     notes=(
         "LLMBar's 200-instance sample of the MT-Bench expert votes (majority vote, ties "

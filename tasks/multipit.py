@@ -14,20 +14,20 @@ FLAMe (Table 7, factuality) uses MultiPIT for classification; both sets are kept
 with their own definitions.
 
 Home: the authors' project page https://yao-dou.github.io/multipit/ (GitHub Yao-Dou/multipit,
-commit 4dc6db8468b2a17bfaa0bb0e46df2a4439cbe354 holds data/multipit_expert.zip; the page links
-data/multipit_crowd.zip as well, which was not seen in the repository listing). License:
-none stated (the repository has no license file; the sentences are tweets under X/Twitter's
-terms): research use only, unverified.
+pinned at its HEAD fdafc4516f19 of 2025-03-17, which holds data/multipit_expert.zip and
+data/multipit_crowd.zip beside multipit_auto.zip and multipit_nmr.zip). License: none stated
+(the repository has no license file; the sentences are tweets under X/Twitter's terms):
+research use only.
 
-Files (under DATA_DIR/multipit/, as the zips unpack): multipit_crowd/{train,dev,test}.csv
-and multipit_expert/{train,dev,test}.csv, comma-separated with a header and at least the
-columns `sentence1`, `sentence2`, `label` (1 = paraphrase, 0 = not); other columns are
-ignored. Unverified: the zip archives could not be opened here; the layout comes from a
-third-party evaluation script that reads multipit_expert/test.csv (557 pairs, the paper's
-count) with these three columns. The train/dev file names are inferred from it.
+Files (under DATA_DIR/multipit/, as the zips unpack): multipit_expert/{train,val,test}.csv,
+read from multipit_expert.zip at the pin: comma-separated with the header `sentence1,
+sentence2,label` (1 = paraphrase, 0 = not), 4,458 / 555 / 557 rows, none bad. The crowd zip is
+over 4 MiB and was absent from the stored snapshot, so its members are unconfirmed: they are
+taken to follow the expert zip (multipit_crowd/{train,val,test}.csv); rename them to these
+names if the archive names them otherwise.
 
 Tasks (classification, factuality): multipit_crowd and multipit_expert, label 1 -> Yes,
-0 -> No; splits train, validation (dev.csv) and test. No row is skipped: another label or an
+0 -> No; splits train, validation (val.csv) and test. No row is skipped: another label or an
 empty sentence is an error.
 """
 
@@ -39,6 +39,7 @@ from flame_jax.data.sources import Manual, Source
 from flame_jax.format import Capability, Classification, Label
 
 _HOME = "https://yao-dou.github.io/multipit/"
+_ZIPS = "https://github.com/Yao-Dou/multipit/raw/fdafc4516f19de0be0355d5705612429a7aa3bdf/data"
 
 SOURCE = Source(
     name="multipit",
@@ -46,11 +47,10 @@ SOURCE = Source(
     license="unspecified (tweets; X/Twitter terms, research use)",
     host=Manual(
         steps=(
-            f"1. From {_HOME} (the DATA links) download multipit_crowd.zip and "
-            "multipit_expert.zip (also at https://github.com/Yao-Dou/multipit/tree/main/data). "
-            "2. Unzip both into DATA_DIR/multipit/ so that it holds "
-            "multipit_crowd/{train,dev,test}.csv and multipit_expert/{train,dev,test}.csv "
-            "(rename the files to these names if the archives name them differently)."
+            f"1. Download {_ZIPS}/multipit_crowd.zip and {_ZIPS}/multipit_expert.zip (the "
+            f"DATA links of {_HOME}). 2. Unzip both into DATA_DIR/multipit/ so that it holds "
+            "multipit_crowd/{train,val,test}.csv and multipit_expert/{train,val,test}.csv "
+            "(rename the crowd files to these names if that archive names them differently)."
         ),
         home=_HOME,
     ),
@@ -112,7 +112,7 @@ for _subset, _template in (("crowd", CROWD), ("expert", EXPERT)):
             template=_template,
             splits={
                 split: (f"multipit_{_subset}/{stem}.csv",)
-                for split, stem in (("train", "train"), ("validation", "dev"), ("test", "test"))
+                for split, stem in (("train", "train"), ("validation", "val"), ("test", "test"))
             },
             convert=_label,
         )

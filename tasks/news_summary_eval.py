@@ -6,8 +6,8 @@ https://tagoyal.github.io/zeroshot-news-annotations.html, served from GitHub
 tagoyal/tagoyal.github.io; its "full dataset" link is zero-shot-explorer/human_annotations.zip,
 fetched here from that repository at commit 0c18a02 (the version seen). The zip holds
 human_annotations/{cnn,bbc,keyword}_human.json (member paths as a public loader,
-Salesforce's NND code, opens them after unzipping). License: none stated; the articles are
-CNN's and BBC's.
+Salesforce's NND code, opens them after unzipping) and human_annotations/LICENSE.txt: CC BY
+4.0. The articles are CNN's and BBC's.
 
 Files: one JSON *object* per file, keyed by document index ("0", "1", ...), each value
 {`article`, `annotators` (three: {`best_summary`: [system, ...], `worst_summary`: [system,
@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from flame_jax.data.readers import Row, Skip, keyed_rows
+from flame_jax.data.readers import Row, Skip
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import Archive, Source
 from flame_jax.format import Capability, Pair, Pairwise
@@ -51,7 +51,7 @@ SYSTEMS = ("brio", "gpt3", "t0")
 SOURCE = Source(
     name="news_summary_eval",
     title="News Summarization and Evaluation in the Era of GPT-3: human annotations",
-    license="unstated (articles from CNN and BBC)",
+    license="CC BY 4.0 (human_annotations/LICENSE.txt; articles from CNN and BBC)",
     host=Archive(_ZIP, {file: f"human_annotations/{file}" for file in FILES}),
     notes=(
         "From the authors' page tagoyal.github.io (human_annotations.zip); files are JSON "
@@ -92,7 +92,7 @@ def _annotator_scores(row: Row) -> list[dict[str, int]]:
 
 
 def _pairs(rows: Iterator[Row]) -> Iterator[Pair | Skip]:
-    for row in keyed_rows(rows):
+    for row in rows:
         article = row.text("article").strip()
         summaries = {system: row.text(f"{system}.text").strip() for system in SYSTEMS}
         scores = _annotator_scores(row)
@@ -115,6 +115,7 @@ register(
         template=TEMPLATE,
         splits={"train": FILES},
         convert=_pairs,
+        keyed=("id",),
         skips={
             "tie": "the annotators' votes on the two summaries are even (or there are none)",
             "identical": "the two systems wrote the same summary",

@@ -2,21 +2,22 @@
 Evaluations"): human pairwise preferences between chatbot answers to the Vicuna80 questions.
 
 Role in FLAMe: Table 7, Quality, Pairwise. Home: GitHub bcdnlp/PRD (MIT), folder data/vicuna80,
-pinned to commit a041785 (where the files below were seen). The repository also holds
+pinned to commit a041785 (where every file below was read whole). The repository also holds
 data/lfqa/experts_pairwise_human_preferences.jsonl, a copy of Xu et al. (2023)'s expert LFQA
 preferences: that is the paper's held-out LFQAEval benchmark, so it is deliberately not used.
 
 Files (JSON lines):
 - generations/answer_<model>.jsonl for bard, claude, gpt35, gpt4 and vicuna-13b: `answer_id`,
-  `question_id` (1-80), `model_id`, `text` (the answer). Only answer_claude.jsonl was seen in
-  the code index; the other four are named by data/README.md (unverified paths).
+  `question_id` (1-80), `model_id`, `text` (the answer); 80 rows each.
 - ratings-human/answer_<m1>-vs-answer_<m2>-human-reviewer_threeclass.jsonl: three rows per
-  question (one per annotator), `question_id`, `text` (the question), `score`: 1 = the answer
-  of <m1> (shown as Assistant 1) is better, 2 = <m2>'s is better, 3 = the two are equivalent
-  (as the repository's annotate.py maps reviews to scores). For each model pair, the questions
-  are split between the two file orders (m1-vs-m2 and m2-vs-m1 hold disjoint questions), so
-  both orders are read. Only the 16 files that pair two of the five models above are used; the
-  ones with Guanaco models have no answer texts in the repository.
+  question (one per annotator), except the four claude-vs-* files, which hold one row per
+  question for all 80 questions (and have no *-vs-claude counterpart); `question_id`, `text`
+  (the question), `score`: 1 = the answer of <m1> (shown as Assistant 1) is better, 2 = <m2>'s
+  is better, 3 = the two are equivalent (as the repository's annotate.py maps reviews to
+  scores). For each model pair, the questions are split between the two file orders (m1-vs-m2
+  and m2-vs-m1 hold disjoint questions), so both orders are read. Only the 16 files that pair
+  two of the five models above are used; the ones with Guanaco models have no answer texts in
+  the repository.
 
 Task prd_preference (pairwise, capability quality, all in "train"; upstream has no split): the
 answer files are read first (they come first in the split's file list), then each (file,

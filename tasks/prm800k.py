@@ -3,6 +3,9 @@
 Home: GitHub openai/prm800k (MIT). Files (Git LFS objects under prm800k/data/, fetched from
 media.githubusercontent.com because raw.githubusercontent.com serves only the LFS pointers):
 phase1_train.jsonl, phase2_train.jsonl (train) and phase1_test.jsonl, phase2_test.jsonl (test).
+Pinned to main's commit 7ecc794703b2877f63226f2477a49b34f9b25163 (2023-06-01), whose LFS
+pointers give the sizes 7,900,236 / 456,135,365 / 829,105 / 12,240,719 bytes; a stored snapshot
+holds only the pointers, so the files' contents were not swept.
 Each line is one labelled solution: `question` {problem, ground_truth_solution (MATH's human
 solution; absent in phase 1), ground_truth_answer, pre_generated_steps (phase 2 only: the whole
 model solution)} and `label` {steps: [{completions: [{text, rating -1/0/+1}], human_completion,
@@ -57,7 +60,10 @@ SOURCE = Source(
     name="prm800k",
     title="PRM800K",
     license="MIT",
-    host=Url("https://media.githubusercontent.com/media/openai/prm800k/main/prm800k/data"),
+    host=Url(
+        "https://media.githubusercontent.com/media/openai/prm800k/"
+        "7ecc794703b2877f63226f2477a49b34f9b25163/prm800k/data"
+    ),
     notes=(
         "Files of github.com/openai/prm800k (prm800k/data/) are Git LFS objects: they are "
         "fetched from media.githubusercontent.com, which serves their content."

@@ -11,8 +11,8 @@ classification.
 Home: GitHub ParticleMedia/RAGTruth (MIT), files dataset/source_info.jsonl and
 dataset/response.jsonl, pinned to commit f767afd0b3c222c30e2058a13ea7a645edbd14c9 (the release
 of the authors' baseline, whose prepare_dataset.py reads ../dataset/response.jsonl and
-../dataset/source_info.jsonl; the two files themselves were not listed by the code index, their
-raw URLs are those other projects download from main). Schema (README):
+../dataset/source_info.jsonl; both are in the tree at the pin, but over 4 MiB, so the stored
+snapshot that was swept lacked their contents). Schema (README):
 - source_info.jsonl: `source_id`, `task_type` (QA | Summary | Data2txt), `source`, `source_info`
   (the retrieved content: a string for Summary, a dict for QA and Data2txt) and `prompt` (the
   full instruction the models answered, retrieved content included).

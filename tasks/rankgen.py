@@ -2,13 +2,13 @@
 
 Role in FLAMe: the held-out benchmark "RankGen" (FLAME.md §4; pairwise, evaluation only).
 
-Home: GitHub martiansideofthemoon/rankgen (the README's badge says Apache-2.0; no LICENSE file
-was seen in the index), folder human-eval-data/, pinned at 147b3e4c, the commit whose README
-describes that folder ("all the 600 annotations across two files"). The file contents were read
-at commits 6c23e241/42ff0812 (gpt2_medium.csv) and 971db341 (t5_xxl_c4.csv); that they are
-unchanged at the pin is unverified. Files (Mechanical Turk batch exports of an Upwork study:
-English teachers and writers, blind A/B tests of RankGen beam search against nucleus
-sampling, three annotators per pair):
+Home: GitHub martiansideofthemoon/rankgen (Apache-2.0: the LICENSE at the pin), folder
+human-eval-data/, pinned at 147b3e4c, the commit whose README describes that folder ("all the
+600 annotations across two files"). The whole files at the pin: gpt2_medium.csv 309 rows (100
+HITs of 3 to 5 rows), t5_xxl_c4.csv 300 rows (100 HITs of 3 rows); rows 165-167 of
+gpt2_medium.csv (one HIT) have an empty Input.First and are bad rows (counted, left out). Files
+(Mechanical Turk batch exports of an Upwork study: English teachers and writers, blind A/B tests
+of RankGen beam search against nucleus sampling, three or more annotators per pair):
 - gpt2_medium.csv: continuations of GPT2-medium (Input.Model gpt2_medium);
 - t5_xxl_c4.csv: continuations of T5-XXL (Input.Model t5_xxl_descartes).
 
@@ -43,7 +43,7 @@ from flame_jax.format import Capability, Pair, Pairwise
 SOURCE = Source(
     name="rankgen",
     title="RankGen human evaluation",
-    license="Apache-2.0 (repository README; no LICENSE file seen)",
+    license="Apache-2.0",
     host=GitHub(
         "martiansideofthemoon/rankgen",
         ref="147b3e4c164c1706c79a46483c77ed01c6f33239",

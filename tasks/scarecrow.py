@@ -29,9 +29,10 @@ Every annotated span is one record:
 Both skip spans whose offsets fall outside the continuation or cover only whitespace
 (`bad_offsets`). An unparseable
 `responses` value or an unknown error type is an error. All rows feed "train" (upstream has no
-splits). Unverified: the data file itself (data/ is not in the code index; the path is the one
-the browser loads from main), and its license (none was found in the repository or on the
-project page; the paper says the dataset is released).
+splits). Pinned to main's commit f3f4fffc23596af6840b973ddb7fca8e03d992ab (2021-07-12), whose
+tree holds data/grouped_data.csv (over 4 MiB: the stored snapshot that was swept lacked its
+contents, so the columns above are the browser's, not checked against the whole file). No
+license file is in the repository at that commit (the paper says the dataset is released).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ SOURCE = Source(
     name="scarecrow",
     title="Scarecrow",
     license="unspecified (research release; no license file found)",
-    host=GitHub("Yao-Dou/scarecrow", ref="main", prefix="data"),
+    host=GitHub("Yao-Dou/scarecrow", ref="f3f4fffc23596af6840b973ddb7fca8e03d992ab", prefix="data"),
     notes="Annotations of the Scarecrow project page's dataset browser (data/grouped_data.csv).",
 )
 

@@ -15,9 +15,9 @@ Home: GitHub utcsnlp/lfqa_discourse, pinned to commit 08d3a316f1b5d9c07e45660ffd
 `invalid_reason` as a string). File: data/validity_annotation.jsonl, 1,591 pairs, JSON lines
 with `dataset`, `q_id`, `a_id`, `question`, `answer_paragraph`, `answer_sentences`, `is_valid`
 (bool: the annotators' verdict), `invalid_reason` (one list of reason ids per annotator; empty
-lists for annotators who found the pair valid) and `type` ("validity"). License: none found
-in the repository (unverified); the answers come from NQ (CC BY-SA 3.0), ELI5/Reddit and
-WebGPT.
+lists for annotators who found the pair valid) and `type` ("validity"). License: none (no
+license file at the pin nor at the repository's HEAD 9a50cbe); the answers come from NQ (CC
+BY-SA 3.0), ELI5/Reddit and WebGPT.
 
 Tasks (quality, "train" only: upstream has no splits):
 - validity_lfqa_validity (classification): is_valid True -> "Yes", False -> "No".
@@ -26,7 +26,15 @@ Tasks (quality, "train" only: upstream has no splits):
   `invalid_reason`) selected it; the output lists the kept reasons, one per line as
   "<name>: <definition>", in the order above. Valid pairs give no
   record (`valid`), nor do invalid pairs where no reason has a majority (`no_majority_reason`).
-An empty question or answer, an unknown reason id or a non-list `invalid_reason` is an error.
+An empty question or answer, an unknown reason id or a non-list `invalid_reason` is a bad row.
+
+Repairs (counted, never guessed): the whole upstream file stores an annotator who found a pair
+valid as `['']` as well as `[]` (207 rows, the first at row 1250, e.g. `[[''],
+['no_valid_answer'], ['no_valid_answer']]`): an empty reason id is dropped (`empty_reason`).
+It also spells the reason `assumption_rejected` (223 times, in 121 rows; never as its README
+does, `assumptions_rejected`): both spellings are read as that reason (`assumption_rejected`).
+All 207 rows with `['']` are invalid pairs, so the invalid-reason task counts 207
+`empty_reason` and 121 `assumption_rejected` repairs over the whole file.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from flame_jax.data.readers import Row, Skip
+from flame_jax.data.readers import Repaired, Row, Skip
 from flame_jax.data.registry import FlameTask, per_row, register
 from flame_jax.data.sources import GitHub, Source
 from flame_jax.format import Capability, Classification, Generation, Label, OpenEnded
@@ -114,28 +122,40 @@ def _validity(row: Row) -> Label:
     return Label(_context(row), label="Yes" if valid else "No")
 
 
-def _majority_reasons(row: Row) -> list[str]:
+_SPELLINGS = {"assumption_rejected": "assumptions_rejected"}  # the file's other spelling
+
+
+def _majority_reasons(row: Row) -> tuple[list[str], set[str]]:
+    """(the reasons a majority selected, the repairs made on the way)."""
     annotations = row.get("invalid_reason", list)
     counts: Counter = Counter()
+    repairs: set[str] = set()
     for k, reasons in enumerate(annotations):
         if not isinstance(reasons, list):
             raise row.error(f"invalid_reason.{k}", f"expected a list, got {reasons!r:.60}")
         for reason in set(reasons):
+            if reason == "":
+                repairs.add("empty_reason")
+                continue
+            if reason in _SPELLINGS:
+                repairs.add(reason)
+                reason = _SPELLINGS[reason]  # noqa: PLW2901
             if reason not in REASONS:
                 raise row.error(
                     f"invalid_reason.{k}", f"{reason!r:.60} is not one of {list(REASONS)}"
                 )
             counts[reason] += 1
-    return [reason for reason in REASONS if counts[reason] * 2 > len(annotations)]
+    return [reason for reason in REASONS if counts[reason] * 2 > len(annotations)], repairs
 
 
-def _invalid_reasons(rows: Iterator[Row]) -> Iterator[Generation | Skip]:
+def _invalid_reasons(rows: Iterator[Row]) -> Iterator[Generation | Skip | Repaired]:
     for row in rows:
         context = _context(row)
         if row.get("is_valid", bool):
             yield Skip("valid")
             continue
-        reasons = _majority_reasons(row)
+        reasons, repairs = _majority_reasons(row)
+        yield from (Repaired(repair) for repair in sorted(repairs))
         if not reasons:
             yield Skip("no_majority_reason")
             continue

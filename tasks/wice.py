@@ -5,7 +5,8 @@ Common Crawl). Files (below data/): entailment_retrieval/claim/dev.jsonl (349 cl
 entailment_retrieval/claim/test.jsonl (358 claims); one claim per line with label
 (supported | partially_supported | not_supported), supporting_sentences, claim, evidence (the
 cited article split into sentences; the first one is a "(meta data) TITLE: ..." line) and meta
-{id, claim_title, claim_section, claim_context}.
+{id, claim_title, claim_section, claim_context}. Pinned to main's commit
+ddeb6c183665e2a20c5f03c5aa07f03888b9870f (2023-12-14), where the whole files have these sizes.
 
 Task wice_claim_support (factuality, evaluation only: WiCE is LLM-AggreFact's Wiki-FactVerify
 part): classify the claim against the evidence with WiCE's three labels. The evidence
@@ -23,7 +24,7 @@ SOURCE = Source(
     name="wice",
     title="WiCE: Real-World Entailment for Claims in Wikipedia",
     license="ODC-BY-1.0",
-    host=GitHub("ryokamoi/wice", ref="main", prefix="data"),
+    host=GitHub("ryokamoi/wice", ref="ddeb6c183665e2a20c5f03c5aa07f03888b9870f", prefix="data"),
     evaluation_only=True,
     notes=(
         "Evaluation only (LLM-AggreFact includes WiCE). Claims come from Wikipedia (CC BY-SA); "

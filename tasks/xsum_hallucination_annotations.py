@@ -31,7 +31,16 @@ file writes apostrophes as \\' , which is unescaped (the offsets count the unesc
   span's offsets is skipped.
 
 Both tasks feed "train" from their one file. Malformed values (an unknown label, type or
-worker repeated, offsets outside the summary, summaries that differ within a group) are errors.
+worker repeated, offsets outside the summary, summaries that differ within a group) make a
+row bad (counted and left out; the rest of its summary's rows still count).
+
+Repairs (counted): the annotation tool counted offsets in the summary preceded by a line end,
+so a span that begins with that line end has start 0 (1-based) and its text begins with "\\n"
+(26 rows of the whole file at the pin: 1098, 1114, 2652, ...): the line end is dropped and the
+span starts at the summary's first character (`leading_newline`). A span of start 0 whose text
+is the whole summary followed by "\\n" (8 rows: 2383, 2550, ...) is the whole summary
+(`trailing_newline`). Five other spans of start 0 (rows 1201, 8681, 9219, 11063, 11064) match
+no reading of the summary and stay bad rows.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from flame_jax.data.readers import Row, Skip
+from flame_jax.data.readers import Repaired, Row, Skip
 from flame_jax.data.registry import FlameTask, register
 from flame_jax.data.sources import GitHub, Source
 from flame_jax.format import Capability, Classification, Generation, Label, OpenEnded
@@ -129,8 +138,12 @@ def _factuality(rows: Iterator[Row]) -> Iterator[Label | Skip]:
             yield Label({"summary": summary}, label=label)
 
 
-def _marks(row: Row, summary: str) -> tuple[int, int, str] | None:
-    """The 0-based [start, end) and type of a row's span; None when the worker marked none."""
+_NEWLINE = "\\n"  # the file writes a line end inside a span as a backslash and an n
+
+
+def _marks(row: Row, summary: str) -> tuple[int, int, str, str, str] | None:
+    """The 0-based [start, end), type and text of a row's span, and the repair made to it
+    ("" for none); None when the worker marked none."""
     kind = row.get("hallucination_type", str, choices=("intrinsic", "extrinsic", _NULL))
     if kind == _NULL:
         return None
@@ -139,32 +152,41 @@ def _marks(row: Row, summary: str) -> tuple[int, int, str] | None:
         end = int(row.text("hallucinated_span_end")) - 1
     except ValueError as e:
         raise row.error("hallucinated_span_start", f"offsets are not integers ({e})") from e
+    span, repair = _unescape(row.text("hallucinated_span")), ""
+    if start == -1 and span.startswith(_NEWLINE) and span[len(_NEWLINE) :] == summary[:end]:
+        start, span, repair = 0, span[len(_NEWLINE) :], "leading_newline"
+    elif start == -1 and end == len(summary) and span == summary + _NEWLINE:
+        start, span, repair = 0, summary, "trailing_newline"
     if not 0 <= start < end <= len(summary):
         raise row.error(
             "hallucinated_span_start",
             f"span {start + 1}-{end + 1} lies outside the summary of {len(summary)} characters",
+            kind="span outside the summary",
         )
-    return start, end, kind
+    return start, end, kind, span, repair
 
 
-def _spans(rows: Iterator[Row]) -> Iterator[Generation | Skip]:
+def _spans(rows: Iterator[Row]) -> Iterator[Generation | Skip | Repaired]:
     for summary, group in _groups(rows):
         words = [(m.start(), m.end()) for m in _WORD.finditer(summary)]
         workers: set[str] = set()
         marks: list[set[tuple[str, str]]] = [set() for _ in words]  # per word: (worker, type)
-        mismatch = False
+        mismatch, repairs = False, []
         for row in group:
             worker = row.text("worker_id")
             workers.add(worker)
             marked = _marks(row, summary)
             if marked is None:
                 continue
-            start, end, kind = marked
-            if summary[start:end] != _unescape(row.text("hallucinated_span")):
+            start, end, kind, span, repair = marked
+            if repair:
+                repairs.append(Repaired(repair))
+            if summary[start:end] != span:
                 mismatch = True
             for index, (word_start, word_end) in enumerate(words):
                 if word_start < end and start < word_end:
                     marks[index].add((worker, kind))
+        yield from repairs
         if mismatch:
             yield Skip("span_mismatch")
             continue
@@ -216,5 +238,6 @@ register(
         skips={
             "span_mismatch": "a marked span's text differs from the summary at its offsets",
         },
+        version=2,  # spans off by the tool's leading line end are repaired
     )
 )

@@ -4,9 +4,11 @@
 
 Per source: title, license (non-commercial ones flagged), home, notes, and its tasks with
 type, capability, role (training or evaluation), splits and, for a data directory, example
-and skip counts. For the training tasks: the shares per task type and per capability, in
-examples and in the capped FLAMe mixture, next to the paper's shares; and the paper's Table 7
-rows with the tasks that cover each. Without a data directory the counts are left out.
+counts and what was left out: documented skips (with their share of the items made) and bad
+rows (with their share of the rows read).
+For the training tasks: the shares per task type and per capability, in examples and in the
+capped FLAMe mixture, next to the paper's shares; and the paper's Table 7 rows with the tasks
+that cover each. Without a data directory the counts are left out.
 """
 
 from __future__ import annotations
@@ -168,7 +170,7 @@ def _card(data_dir, table, paper_types, paper_capabilities, *, split, progress) 
             continue
         out += [""]
         out += _table(
-            ["task", "type", "capability", "role", "split", "examples", "skipped"],
+            ["task", "type", "capability", "role", "split", "examples", "skipped", "bad"],
             (
                 [
                     task.name,
@@ -188,10 +190,20 @@ def _card(data_dir, table, paper_types, paper_capabilities, *, split, progress) 
 
 def _count_cells(counts: registry.Counts | None) -> list[str]:
     if counts is None:
-        return ["–", "–"]
+        return ["–", "–", "–"]
     if counts.missing:
-        return ["missing", "–"]
-    return [f"{counts.num_examples:,}", f"{sum(counts.skipped.values()):,}"]
+        return ["missing", "–", "–"]
+    skipped, tally = sum(counts.skipped.values()), counts.tally
+
+    def share(n: int, of: int) -> str:
+        return f"{n:,} ({n / of:.2%})" if n and of else f"{n:,}"
+
+    # Skips are shares of the items made (a row can give several), bad rows of the rows read.
+    return [
+        f"{counts.num_examples:,}",
+        share(skipped, counts.num_examples + skipped),
+        share(counts.bad, tally.rows),
+    ]
 
 
 def _examples(tasks: Sequence[registry.FlameTask], counts, split: str) -> str:

@@ -1,20 +1,28 @@
 """Operations on a data directory for the registered sources: download and check.
 
     flame-jax data download --data_dir D [--sources hh_rlhf shp ...] [--dry_run]
-    flame-jax data check --data_dir D [--sources ...]
+    flame-jax data check --data_dir D [--sources ...] [--strict] [--max_bad_share F]
+        [--max_bad_rows N]
 
 `check` reads every split of every task (through the cached counts) and reports, per task
-and split: present (with example and skip counts), missing (which files), or error (the
-first schema error, naming file, row and field).
+and split: present (rows read, examples, documented skips and repairs by reason, bad rows by
+reason with their first row numbers, and the error budget), missing (which files, and where a
+file of that name lies elsewhere under the source's folder, the path it is expected at), or error
+(a file that cannot be read or has the wrong schema, or bad rows past the budget: the error
+names the file, the first rows and fields, and the share that was bad). A bad row (one a
+converter cannot turn into a record) is counted and left out; `--strict` (for people writing
+converters) makes any bad row an error.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import os
 from collections.abc import Sequence
 
 from flame_jax.data import registry
-from flame_jax.data.readers import DataError
+from flame_jax.data.readers import DataError, is_remote
 from flame_jax.data.sources import (
     Archive,
     DownloadReport,
@@ -86,13 +94,18 @@ class CheckRow:
     task: str
     split: str
     status: str  # present | missing | error
+    rows: int = 0
     num_examples: int = 0
     skipped: int = 0
+    bad: int = 0
     detail: str = ""
 
 
-def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
-    """The state of every task split of the chosen sources under `root`."""
+def check(
+    root: str, names: Sequence[str] | None = None, budget: registry.Budget = registry.BUDGET
+) -> list[CheckRow]:
+    """The state of every task split of the chosen sources under `root`; a split whose bad
+    rows pass `budget` is in error."""
     rows = []
     declared = registry.source_files()
     for source in sources(names):
@@ -104,29 +117,90 @@ def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
                 continue
             for split in task.splits:
                 try:
-                    counts = registry.count(task, split, root)
+                    counts = registry.count(task, split, root, budget)
                 except DataError as e:
-                    rows.append(CheckRow(source.name, task.name, split, "error", detail=str(e)))
+                    tally = _tally_if_read(task, split, root)
+                    rows.append(
+                        CheckRow(
+                            source.name,
+                            task.name,
+                            split,
+                            "error",
+                            tally.rows,
+                            tally.records,
+                            sum(tally.skipped.values()),
+                            sum(tally.bad.values()),
+                            str(e),
+                        )
+                    )
                     continue
                 if counts.missing:
                     shown = ", ".join(counts.missing[:3])
                     more = len(counts.missing) - 3
                     detail = f"missing: {shown}" + (f" (+{more} more files)" if more > 0 else "")
+                    detail += _elsewhere(source, counts.missing, root)
                     rows.append(CheckRow(source.name, task.name, split, "missing", detail=detail))
                 else:
-                    skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.skipped.items()))
+                    tally = counts.tally
                     rows.append(
                         CheckRow(
                             source.name,
                             task.name,
                             split,
                             "present",
+                            tally.rows,
                             counts.num_examples,
-                            sum(counts.skipped.values()),
-                            f"skipped: {skipped}" if skipped else "",
+                            sum(tally.skipped.values()),
+                            counts.bad,
+                            _detail(tally, budget),
                         )
                     )
     return rows
+
+
+def _tally_if_read(task: registry.FlameTask, split: str, root: str) -> registry.Tally:
+    """The counts of a split in error when it was read whole (bad rows past the budget), else
+    empty ones (a file that cannot be read)."""
+    try:
+        return registry.count(task, split, root, registry.Budget(share=1.0)).tally
+    except DataError:
+        return registry.Tally()
+
+
+def _elsewhere(source: Source, missing: Sequence[str], root: str) -> str:
+    """A hint for missing files of which a file of the same name (or the same name with a
+    suffix, as `phase1_train.sample.jsonl` for `phase1_train.jsonl`) lies elsewhere under the
+    source's folder: the expected path, so that a file put in the wrong place is moved, not
+    fetched again. Of several such files, the one sharing most folder names with the expected
+    path is named. Local data directories only."""
+    folder = os.path.join(root, source.name)
+    if is_remote(root) or not os.path.isdir(folder):
+        return ""
+    found = [
+        os.path.relpath(os.path.join(top, name), folder)
+        for top, _, names in itertools.islice(os.walk(folder), 1000)
+        for name in names
+    ]
+    hints = []
+    for expected in missing:
+        stem = os.path.basename(expected).split(".")[0]
+        parts = set(expected.split("/"))
+        same = [f for f in found if os.path.basename(f).split(".")[0] == stem]
+        if same:
+            best = max(same, key=lambda f: (len(parts & set(f.split("/"))), f))
+            hints.append(f"{source.name}/{best} is there, {source.name}/{expected} expected")
+    return f" ({'; '.join(hints)})" if hints else ""
+
+
+def _detail(tally: registry.Tally, budget: registry.Budget) -> str:
+    """Skips and repairs by reason, bad rows by reason with their first rows, the budget."""
+    parts = []
+    for name, counter in (("skipped", tally.skipped), ("repaired", tally.repaired)):
+        if counter:
+            parts.append(f"{name}: " + ", ".join(f"{k}={v}" for k, v in sorted(counter.items())))
+    if tally.bad:
+        parts.append(f"bad: {tally.describe_bad()} (budget {budget})")
+    return "; ".join(parts)
 
 
 def source_summary(rows: Sequence[CheckRow]) -> dict[str, list[str]]:

@@ -8,7 +8,9 @@
 data there (no such split, or its files missing) is left out of that stream (share 0), and the
 others share its weight. `epochs` is how many times a run of `steps` x `batch_size` examples
 goes through each task at its share (examples, before packing: packing puts several examples
-in one sequence, so a packed run sees at least this many).
+in one sequence, so a packed run sees at least this many). `skipped` and `bad` count the rows
+left out of each split: documented skips, and rows its converter could not read (within the
+error budget, registry.Budget; past it, or for a file of the wrong schema, DataError).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ COLUMNS = (
     "split",
     "num_examples",
     "skipped",
+    "bad",
     "missing",
     "rate",
     "share",
@@ -81,6 +84,7 @@ def _describe(name: str, split: str, data_dir: str | None) -> pd.DataFrame:
                 "split": split if has_split else None,
                 "num_examples": counts.num_examples if counts else 0,
                 "skipped": sum(counts.skipped.values()) if counts else 0,
+                "bad": counts.bad if counts else 0,
                 "missing": bool(counts.missing) if counts else True,
                 "rate": float(rate),
             }

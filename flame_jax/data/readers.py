@@ -2,7 +2,12 @@
 
 Every reader yields `Row`s that know their source, file and 1-based row number, so a bad
 value is reported as `source hh_rlhf, file harmless-base/test.jsonl.gz, row 17, field
-'chosen': ...`. Formats are picked by file name: .jsonl and .json (either a JSON
+'chosen': ...`. A line of a JSON-lines or CSV file that does not parse as a row (invalid JSON,
+another number of columns than the header, a value that is not an object) is yielded as a
+row with a `fault`: reading any of its fields raises that fault, so it is a bad row like any
+other (counted and left out by the registry), and the rest of the file is read. A file that
+cannot be read at all (corrupt compression, not UTF-8, a JSON document that does not parse)
+raises DataError. Formats are picked by file name: .jsonl and .json (either a JSON
 array, as HH-RLHF's red-team .jsonl.gz, or JSON lines, as HaluEval's .json), .csv, .tsv, .parquet,
 each optionally compressed (.gz, .xz). Paths with a scheme (gs://, ...) go through
 tf.io.gfile; local paths use the standard library so that reading needs no TensorFlow.
@@ -17,6 +22,7 @@ import gzip
 import io
 import json
 import lzma
+import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -26,7 +32,25 @@ csv.field_size_limit(1 << 30)  # dialogue and article fields exceed csv's 128 KB
 
 
 class DataError(ValueError):
-    """An upstream file or row does not have the expected form."""
+    """An upstream file or row does not have the expected form.
+
+    `row` is set when one row is at fault (a converter could not turn it into an item): such
+    a row is counted as bad and left out of its split, within the split's error budget
+    (registry.Budget). Without `row` the file itself is at fault and the split fails.
+    `reason` is the kind of fault (field and what is wrong, without the row's values), the key
+    under which bad rows are counted.
+    """
+
+    def __init__(self, message: str, *, row: Row | None = None, reason: str = ""):
+        super().__init__(message)
+        self.row = row
+        self.reason = reason or fault_kind(message)
+
+
+def fault_kind(message: str) -> str:
+    """The kind of a fault from its message: the text before the first value it quotes."""
+    kind = re.split(r": |, got | \(|\{|\[", message, maxsplit=1)[0].strip()
+    return kind[:80] or "invalid"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +58,21 @@ class Skip:
     """A row left out for a reason its task documents (counted, never silent)."""
 
     reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Repaired:
+    """Yielded by a converter before an item it made from a row it repaired (a fault it can
+    undo without guessing, which its module docstring documents): counted under `reason`."""
+
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Bad:
+    """A row a per-row converter could not turn into an item (counted as a bad row)."""
+
+    error: DataError
 
 
 class SkipRow(Exception):
@@ -55,13 +94,24 @@ class Row:
     file: str
     index: int  # 1-based record number within the file (data rows, header excluded)
     data: Mapping[str, Any]
+    fault: str = ""  # why the reader could not read this row (then `data` is empty)
 
     @property
     def location(self) -> str:
         return f"source {self.source}, file {self.file}, row {self.index}"
 
-    def error(self, field: str, message: str) -> DataError:
-        return DataError(f"{self.location}, field {field!r}: {message}")
+    def error(self, field: str, message: str, *, kind: str = "") -> DataError:
+        """A fault of this row at `field`; `kind` (default: `message` up to its first quoted
+        value) keys the count of such bad rows."""
+        return DataError(
+            f"{self.location}, field {field!r}: {message}",
+            row=self,
+            reason=f"{field}: {kind or fault_kind(message)}",
+        )
+
+    def unreadable(self) -> DataError:
+        """The error of a row the reader could not parse (`fault` is set)."""
+        return DataError(f"{self.location}: {self.fault}", row=self, reason="unreadable row")
 
     def get(
         self,
@@ -78,6 +128,8 @@ class Row:
         field is missing (and no default is given), has another type, or is not one of
         `choices`.
         """
+        if self.fault:
+            raise self.unreadable()
         value: Any = self.data
         parts = [field] if field in self.data else field.split(".")
         for part in parts:
@@ -88,7 +140,7 @@ class Row:
             elif default is not _MISSING:
                 return default
             else:
-                raise self.error(field, "missing")
+                raise self.error(field, "missing", kind="missing")
         if value is None and default is not _MISSING:
             return default
         kinds = kind if isinstance(kind, tuple) else (kind,)
@@ -96,16 +148,22 @@ class Row:
             value = float(value)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             names = "/".join(k.__name__ for k in kinds)
-            raise self.error(field, f"expected {names}, got {type(value).__name__} {value!r:.80}")
+            raise self.error(
+                field,
+                f"expected {names}, got {type(value).__name__} {value!r:.80}",
+                kind=f"expected {names}, got {type(value).__name__}",
+            )
         if choices is not None and value not in choices:
-            raise self.error(field, f"{value!r:.80} is not one of {list(choices)}")
+            raise self.error(
+                field, f"{value!r:.80} is not one of {list(choices)}", kind="not one of the choices"
+            )
         return value
 
     def text(self, field: str) -> str:
         """A non-empty string field."""
         value = self.get(field, str)
         if not value.strip():
-            raise self.error(field, "empty text")
+            raise self.error(field, "empty text", kind="empty text")
         return value
 
 
@@ -118,6 +176,8 @@ def keyed_rows(rows: Iterable[Row], keys: Sequence[str] = ("id",)) -> Iterator[R
     so errors name the file, that row and the field.
     """
     for row in rows:
+        if row.fault:
+            raise DataError(f"file {row.file}, row {row.index}: {row.fault}")
         if not row.data:
             raise DataError(f"file {row.file}: no rows (empty object)")
         for position, (path, value) in enumerate(_leaves(row, row.data, (), keys), start=1):
@@ -239,11 +299,14 @@ def read_rows(path: str, *, source: str, display: str | None = None) -> Iterator
     else:
         rows = _parquet_rows(path, display)
     for count, data in enumerate(rows, start=1):
-        if not isinstance(data, Mapping):
-            raise DataError(
-                f"file {display}, row {count}: expected an object, got {type(data).__name__}"
+        if isinstance(data, _Unreadable):
+            yield Row(source, display, count, {}, fault=data.why)
+        elif not isinstance(data, Mapping):
+            yield Row(
+                source, display, count, {}, fault=f"expected an object, got {type(data).__name__}"
             )
-        yield Row(source, display, count, data)
+        else:
+            yield Row(source, display, count, data)
     if count == 0:
         raise DataError(f"file {display}: no rows (empty file)")
 
@@ -271,7 +334,14 @@ def _json_rows(path: str, display: str) -> Iterator[Any]:
         try:
             yield json.loads(line)
         except json.JSONDecodeError as e:
-            raise DataError(f"file {display}, line {number}: invalid JSON ({e.msg})") from e
+            yield _Unreadable(f"line {number}: invalid JSON ({e.msg})")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Unreadable:
+    """A line of a JSON-lines or CSV file that does not parse as a row (the file goes on)."""
+
+    why: str
 
 
 def _is_json(line: str) -> bool:
@@ -293,12 +363,11 @@ def _csv_rows(path: str, display: str, delimiter: str) -> Iterator[dict[str, str
     header = next(reader, None)
     if header is None:
         return
-    for number, values in enumerate(reader, start=1):
+    for values in reader:
         if len(values) != len(header):
-            raise DataError(
-                f"file {display}, row {number}: {len(values)} columns, the header has {len(header)}"
-            )
-        yield dict(zip(header, values, strict=True))
+            yield _Unreadable(f"{len(values)} columns, the header has {len(header)}")
+        else:
+            yield dict(zip(header, values, strict=True))
 
 
 def _parquet_rows(path: str, display: str) -> Iterator[dict[str, Any]]:

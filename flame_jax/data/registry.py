@@ -15,6 +15,18 @@ The pipeline of one task split:
 Rendering runs in Python inside the data source because upstream rows are nested Python
 objects (lists of turns, step annotations) that have no tf.data form; everything after it
 is seqio's own preprocessing.
+
+Real data never breaks a run. A row that a converter cannot turn into an item (a DataError
+naming the row, from `Row.error`/`Row.get`/`Row.text`), or whose item the template cannot
+render, is a bad row: counted in the split's `Tally` under its reason (field and fault) with
+its first row numbers, and left out. A split fails only when its bad rows pass its `Budget`
+(more than 1% of its rows, or a set count; at once when its first 20 rows are all bad, a file
+of the wrong schema), or on a DataError that names no row (a file that cannot be read). Rows
+read = records + documented skips + bad rows for converters that make one item per row;
+repairs (`Repaired`) are counted beside them. `per_row` converters go on after a bad row by
+themselves; any other converter (one that groups rows) is run again from the start of the
+split without the bad rows, its items already given passed over, so each bad row of such a
+converter costs one more read of its split.
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ import functools
 import hashlib
 import itertools
 import json
+import logging
 import os
 import zlib
 from collections import Counter
@@ -34,7 +47,16 @@ from typing import Any
 import seqio
 
 from flame_jax.data import binding, features, metrics, vocabularies
-from flame_jax.data.readers import DataError, Row, Skip, SkipRow
+from flame_jax.data.readers import (
+    Bad,
+    DataError,
+    Repaired,
+    Row,
+    Skip,
+    SkipRow,
+    fault_kind,
+    keyed_rows,
+)
 from flame_jax.data.sources import Generated, Source
 from flame_jax.format import Capability, Generation, Label, Pair, Rating, Record, TaskType, Template
 
@@ -42,22 +64,28 @@ Item = Pair | Rating | Label | Generation
 Converter = Callable[[Iterator[Row]], Iterable[Item | Skip]]
 
 SPLITS = ("train", "validation", "test")
+_LOG = logging.getLogger(__name__)
+_MARKS = (Skip, Repaired, Bad)  # converter outputs that are counted, not rendered
 
 
-def per_row(fn: Callable[[Row], Item | Iterable[Item] | None]) -> Converter:
+def per_row(fn: Callable[[Row], Item | Iterable[Item | Repaired] | None]) -> Converter:
     """Makes a converter from a function of one row.
 
-    The function returns an item, several items, or raises `SkipRow(reason)` for a row its
-    task documents as skipped.
+    The function returns an item, several items (after a `Repaired` marker when it repaired
+    the row), or raises `SkipRow(reason)` for a row its task documents as skipped. A
+    `DataError` it raises makes that one row bad (`Bad`); the rows after it go on.
     """
 
     @functools.wraps(fn)
-    def convert(rows: Iterator[Row]) -> Iterator[Item | Skip]:
+    def convert(rows: Iterator[Row]) -> Iterator[Item | Skip | Repaired | Bad]:
         for row in rows:
             try:
                 out = fn(row)
             except SkipRow as skip:
                 yield Skip(skip.reason)
+                continue
+            except DataError as e:
+                yield Bad(e if e.row is not None else DataError(str(e), row=row, reason=e.reason))
                 continue
             if isinstance(out, (Pair, Rating, Label, Generation)):
                 yield out
@@ -67,6 +95,102 @@ def per_row(fn: Callable[[Row], Item | Iterable[Item] | None]) -> Converter:
                 yield from out
 
     return convert
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """How many bad rows a split may hold before it fails.
+
+    A split fails when its bad rows are more than `share` of its rows, or more than `count`
+    (when set); early, when its first `early` rows are all bad (a file of the wrong schema).
+    `strict` fails at the first bad row (for people writing converters).
+    """
+
+    share: float = 0.01
+    count: int | None = None
+    strict: bool = False
+    early: int = 20
+
+    def exceeded(self, bad: int, rows: int) -> bool:
+        if self.strict:
+            return bad > 0
+        return bad > self.share * rows or (self.count is not None and bad > self.count)
+
+    def __str__(self) -> str:
+        if self.strict:
+            return "strict: no bad row"
+        return f"at most {self.share:.1%} of rows" + (
+            f" and at most {self.count} rows" if self.count is not None else ""
+        )
+
+
+BUDGET = Budget()
+STRICT = Budget(strict=True)
+_SHOWN_ROWS = 5  # row numbers kept per reason for the report
+
+
+@dataclasses.dataclass
+class Tally:
+    """What became of a split's rows: rows read, records made, documented skips, repairs and
+    bad rows by reason (with the first rows of each and the first message)."""
+
+    rows: int = 0
+    records: int = 0
+    skipped: Counter = dataclasses.field(default_factory=Counter)
+    repaired: Counter = dataclasses.field(default_factory=Counter)
+    bad: Counter = dataclasses.field(default_factory=Counter)
+    bad_rows: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    bad_first: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def add_bad(self, error: DataError) -> None:
+        self.bad[error.reason] += 1
+        where = self.bad_rows.setdefault(error.reason, [])
+        if len(where) < _SHOWN_ROWS and error.row is not None:
+            where.append(f"{error.row.file} row {error.row.index}")
+        self.bad_first.setdefault(error.reason, str(error))
+
+    def describe_bad(self) -> str:
+        """Bad rows by reason with their first rows, e.g. "field 'x': empty text x3 (a.csv
+        row 4, ...)"."""
+        return "; ".join(
+            f"{reason} x{n} ({', '.join(self.bad_rows.get(reason, []))}"
+            + (", ..." if n > len(self.bad_rows.get(reason, [])) else "")
+            + ")"
+            for reason, n in self.bad.most_common()
+        )
+
+    def judge(self, task: str, split: str, budget: Budget) -> None:
+        """Raises DataError when the bad rows pass `budget`."""
+        if budget.exceeded(sum(self.bad.values()), self.rows):
+            raise self.failure(task, split, budget)
+
+    def failure(self, task: str, split: str, budget: Budget | None) -> DataError:
+        """The error of a split whose bad rows passed `budget` (None: whose first rows are all
+        bad): it names the task, split, the share that was bad, the first rows by reason and
+        the first message."""
+        total = sum(self.bad.values())
+        first = next(iter(self.bad_first.values()), "")
+        share = total / self.rows if self.rows else 1.0
+        why = f"budget {budget}" if budget else "the first rows are all bad: wrong schema?"
+        return DataError(
+            f"task {task}, split {split}: {total} of {self.rows} rows bad ({share:.2%}; "
+            f"{why}): {self.describe_bad()}. First: {first}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # JSON-ready
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tally:
+        return cls(
+            rows=data["rows"],
+            records=data["records"],
+            skipped=Counter(data["skipped"]),
+            repaired=Counter(data["repaired"]),
+            bad=Counter(data["bad"]),
+            bad_rows={k: list(v) for k, v in data["bad_rows"].items()},
+            bad_first=dict(data["bad_first"]),
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +207,9 @@ class FlameTask:
       skips: reason -> why such rows are left out; any other skip is an error.
       evaluation_only: never enters a training mixture (forced for evaluation sources).
       version: bump when the conversion changes (invalidates cached example counts).
+      keyed: for files whose top level is one object of rows keyed by id, the names of the
+        keys (readers.keyed_rows): the rows are the objects inside, counted and judged one
+        by one.
     """
 
     name: str
@@ -94,6 +221,7 @@ class FlameTask:
     skips: Mapping[str, str] = dataclasses.field(default_factory=dict)
     evaluation_only: bool = False
     version: int = 1
+    keyed: tuple[str, ...] = ()
 
     @property
     def task_type(self) -> TaskType:
@@ -112,9 +240,20 @@ class FlameTask:
         return [f for f in self.files(split) if not self.source.has(f, root)]
 
     def records(
-        self, split: str, root: str | None = None, skipped: Counter | None = None
+        self,
+        split: str,
+        root: str | None = None,
+        skipped: Counter | None = None,
+        *,
+        tally: Tally | None = None,
+        budget: Budget = BUDGET,
     ) -> Iterator[Record]:
-        """The rendered records of a split, in file order; skipped rows are counted in `skipped`."""
+        """The rendered records of a split, in file order.
+
+        Documented skips are counted in `skipped` and `tally`; bad rows are counted in `tally`
+        and left out within `budget` (else DataError). Without a `tally` to report them, bad
+        rows are logged as a warning when the split has been read.
+        """
         missing = self.missing_files(split, root)
         if missing:
             raise DataError(
@@ -125,41 +264,147 @@ class FlameTask:
 
         def rows() -> Iterator[Row]:
             for file in self.files(split):
-                yield from self.source.read(file, root)
+                read = self.source.read(file, root)
+                yield from keyed_rows(read, self.keyed) if self.keyed else read
 
-        yield from self.render_rows(rows(), skipped)
+        yield from self.render_rows(rows, skipped, tally=tally, budget=budget, split=split)
 
-    def render_rows(self, rows: Iterable[Row], skipped: Counter | None = None) -> Iterator[Record]:
+    def render_rows(
+        self,
+        rows: Iterable[Row] | Callable[[], Iterable[Row]],
+        skipped: Counter | None = None,
+        *,
+        tally: Tally | None = None,
+        budget: Budget = BUDGET,
+        split: str = "rows",
+    ) -> Iterator[Record]:
         """Records of upstream rows (from the task's files, or any rows in the source's schema).
 
-        Skipped rows are counted in `skipped`; a skip the task does not document, or an item
-        the template cannot render, raises DataError naming the row.
+        `rows` is an iterable, or a function that reads them again from the start. A row the
+        converter rejects (a DataError naming the row), or whose item the template cannot
+        render, is bad: counted in `tally` and left out. When a converter that works on more
+        than one row at a time (groups of annotations) fails on a row, it is run again on the
+        rows without the bad ones, and the items it had already given are passed over (a
+        converter's items must not depend on rows after them). The split fails when its bad
+        rows pass `budget`, or at once for a DataError that names no row (a bad file) or a
+        skip the task does not document.
         """
-        last: list[Row] = []
+        read = rows if callable(rows) else _replayable(rows)
+        own = tally is None
+        tally = Tally() if tally is None else tally
+        excluded: set[tuple[str, int]] = set()
+        last: list[Row | None] = [None]  # the row the converter took last
+        high = 0  # rows counted so far (a rerun reads them again)
 
         def tracked() -> Iterator[Row]:
-            for row in rows:
-                last[:] = [row]
-                yield row
+            nonlocal high
+            for position, row in enumerate(read(), start=1):
+                if position > high:
+                    tally.rows += 1
+                    high = position
+                    if row.fault:  # a line the reader could not parse: never converted
+                        self._bad(row.unreadable(), tally, budget, split)
+                if not row.fault and (not excluded or (row.file, row.index) not in excluded):
+                    last[0] = row
+                    yield row
 
         seed = zlib.crc32(self.name.encode())  # per-task offset of the A/B alternation
-        index = 0
-        for item in self.convert(tracked()):
-            where = last[0].location if last else f"task {self.name}"
-            if isinstance(item, Skip):
-                if item.reason not in self.skips:
-                    raise DataError(f"{where}: skipped for an undocumented reason {item.reason!r}")
-                if skipped is not None:
-                    skipped[item.reason] += 1
-                continue
+        done = 0  # converter outputs handled so far (a rerun passes over as many)
+        while True:
+            given = 0
             try:
-                record = self.template.render(item, index=index, seed=seed)
-            except (ValueError, TypeError) as e:
-                raise DataError(f"{where} (task {self.name}): {e}") from e
-            if item.meta:
-                record = dataclasses.replace(record, meta=tuple(item.meta.items()))
-            index += 1
-            yield record
+                for item in self.convert(tracked()):
+                    given += 1
+                    if given <= done:
+                        continue
+                    done += 1
+                    if isinstance(item, _MARKS):
+                        self._count(item, last[0], tally, budget, split, skipped)
+                        continue
+                    try:
+                        record = self.template.render(item, index=tally.records, seed=seed)
+                    except (ValueError, TypeError) as e:
+                        self._bad(self._unrenderable(e, last[0]), tally, budget, split)
+                        continue
+                    if item.meta:
+                        record = dataclasses.replace(record, meta=tuple(item.meta.items()))
+                    tally.records += 1
+                    yield record
+            except DataError as e:
+                key = (e.row.file, e.row.index) if e.row is not None else None
+                if key is None or key in excluded or budget.strict:
+                    raise  # a bad file (or a converter that cannot go on without this row)
+                self._bad(e, tally, budget, split)
+                excluded.add(key)
+                continue
+            break
+        tally.judge(self.name, split, budget)
+        if own and tally.bad:
+            _LOG.warning(
+                "task %s, split %s: %d of %d rows bad, left out: %s",
+                self.name,
+                split,
+                sum(tally.bad.values()),
+                tally.rows,
+                tally.describe_bad(),
+            )
+
+    def _count(  # noqa: PLR0917  (the loop's state, passed as it is)
+        self,
+        mark: Skip | Repaired | Bad,
+        row: Row | None,
+        tally: Tally,
+        budget: Budget,
+        split: str,
+        skipped: Counter | None,
+    ) -> None:
+        """Counts a documented skip, a repair or a bad row."""
+        if isinstance(mark, Bad):
+            self._bad(mark.error, tally, budget, split)
+        elif isinstance(mark, Repaired):
+            tally.repaired[mark.reason] += 1
+        elif mark.reason not in self.skips:
+            where = row.location if row else f"task {self.name}"
+            raise DataError(f"{where}: skipped for an undocumented reason {mark.reason!r}")
+        else:
+            tally.skipped[mark.reason] += 1
+            if skipped is not None:
+                skipped[mark.reason] += 1
+
+    def _unrenderable(self, error: Exception, row: Row | None) -> DataError:
+        """The bad-row error of an item the template cannot render."""
+        where = row.location if row else f"task {self.name}"
+        return DataError(
+            f"{where} (task {self.name}): {error}",
+            row=row,
+            reason=f"template: {fault_kind(str(error))}",
+        )
+
+    def _bad(self, error: DataError, tally: Tally, budget: Budget, split: str) -> None:
+        """Counts a bad row; fails at once when strict, past `budget.count`, or when the first
+        `budget.early` rows are all bad (a file of the wrong schema)."""
+        if budget.strict:
+            raise error
+        tally.add_bad(error)
+        bad = sum(tally.bad.values())
+        if budget.count is not None and bad > budget.count:
+            raise tally.failure(self.name, split, budget)
+        if bad == tally.rows >= budget.early:
+            raise tally.failure(self.name, split, None)
+
+
+def _replayable(rows: Iterable[Row]) -> Callable[[], Iterable[Row]]:
+    """A function that gives `rows` again (kept in memory once first read)."""
+    kept: list[Row] = []
+    source = iter(rows)
+
+    def read() -> Iterator[Row]:
+        yield from kept
+        for row in source:
+            kept.append(row)
+            yield row
+
+    return read
 
 
 _TASKS: dict[str, FlameTask] = {}
@@ -271,14 +516,22 @@ class Counts:
     num_examples: int
     skipped: Mapping[str, int]
     missing: tuple[str, ...] = ()
+    tally: Tally = dataclasses.field(default_factory=Tally)
 
     @property
     def present(self) -> bool:
         return not self.missing
 
+    @property
+    def bad(self) -> int:
+        return sum(self.tally.bad.values())
+
+
+_COUNTS_VERSION = 2  # of the cached counts' form (2: a Tally with rows, repairs, bad rows)
+
 
 def _fingerprint(task: FlameTask, split: str, root: str | None) -> str:
-    parts: list[Any] = [task.name, task.version, split, root]
+    parts: list[Any] = [_COUNTS_VERSION, task.name, task.version, split, root]
     for file in task.files(split):
         parts += task.source.stamp(file, root)
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:24]
@@ -290,12 +543,14 @@ def cache_dir() -> str:
     )
 
 
-def count(task: FlameTask, split: str, root: str | None = None) -> Counts:
-    """Examples and skipped rows of a split, read once per data directory and cached.
+def count(task: FlameTask, split: str, root: str | None = None, budget: Budget = BUDGET) -> Counts:
+    """Examples, skipped and bad rows of a split, read once per data directory and cached.
 
     The cache key includes the files' sizes and modification times and the task version,
     so a changed file or conversion is counted again. Missing files (or no data directory
-    for a task that reads files) give zero examples and are listed in `Counts.missing`.
+    for a task that reads files) give zero examples and are listed in `Counts.missing`. The
+    whole split is read whatever its bad rows, and then judged against `budget` (DataError
+    when they pass it), so one count serves any budget.
     """
     missing = (
         task.missing_files(split, root) if root or _generated(task) else list(task.files(split))
@@ -305,18 +560,21 @@ def count(task: FlameTask, split: str, root: str | None = None) -> Counts:
     path = os.path.join(cache_dir(), "counts", f"{_fingerprint(task, split, root)}.json")
     if os.path.exists(path):
         with open(path) as f:
-            cached = json.load(f)
-        return Counts(cached["num_examples"], cached["skipped"])
-    skipped: Counter = Counter()
-    n = sum(1 for _ in task.records(split, root, skipped))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(
-            {"task": task.name, "split": split, "num_examples": n, "skipped": dict(skipped)}, f
-        )
-    os.replace(tmp, path)
-    return Counts(n, dict(skipped))
+            tally = Tally.from_dict(json.load(f)["tally"])
+    else:
+        tally = Tally()
+        for _ in task.records(split, root, tally=tally, budget=_COUNT_ALL):
+            pass
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            json.dump({"task": task.name, "split": split, "tally": tally.as_dict()}, f)
+        os.replace(tmp, path)
+    tally.judge(task.name, split, budget)
+    return Counts(tally.records, dict(tally.skipped), tally=tally)
+
+
+_COUNT_ALL = Budget(share=1.0)  # count reads every row (unless all are bad), then judges
 
 
 def _generated(task: FlameTask) -> bool:

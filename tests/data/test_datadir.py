@@ -1,8 +1,10 @@
 """Downloads into a data directory: by upstream name, atomically, with manual steps named."""
 
+import os
+
 import pytest
 
-from flame_jax.data import datadir
+from flame_jax.data import datadir, registry, testing
 from flame_jax.data.sources import (
     Archive,
     Files,
@@ -123,3 +125,51 @@ def test_download_plan_names_a_home_for_every_file():
         assert where.startswith(("https://", "manual: ")), (source, file, where)
     mocha = dict(((s, f), w) for s, f, w in plan)[("mocha", "train.json")]
     assert mocha.endswith("mocha.tar.gz [member mocha/train.json]")
+
+
+def test_check_counts_bad_rows_of_whole_upstream_files_and_strict_fails_them():
+    upstream = os.path.join(os.path.dirname(testing.shared_data()), "upstream")
+    names = ["hh_rlhf", "fine_grained_rlhf", "lens", "rankgen"]
+    rows = {(r.task, r.split): r for r in datadir.check(upstream, names)}
+    assert not [r for r in rows.values() if r.status == "error"]
+    lens = rows[("lens_simpeval", "train")]
+    assert (lens.status, lens.rows, lens.num_examples, lens.bad) == ("present", 2400, 2399, 1)
+    assert lens.detail == (
+        "bad: processed_generation: empty text x1 (simpeval_past.csv row 1616) "
+        "(budget at most 1.0% of rows)"
+    )
+    hh = rows[("hh_rlhf_harmlessness", "test")]
+    assert (hh.rows, hh.num_examples, hh.bad, hh.detail) == (
+        2312,
+        2308,
+        0,
+        "skipped: empty_response=4",
+    )
+    strict = {(r.task, r.split): r for r in datadir.check(upstream, names, registry.STRICT)}
+    assert strict[("lens_simpeval", "train")].status == "error"
+    assert "simpeval_past.csv row 1616" in strict[("lens_simpeval", "train")].detail
+    assert strict[("fine_grained_rlhf_factuality", "validation")].status == "error"
+    assert strict[("hh_rlhf_harmlessness", "test")].status == "present"
+
+
+def test_check_names_the_expected_path_of_a_file_found_elsewhere(shared_data):
+    rows = {(r.task, r.split): r for r in datadir.check(shared_data, ["humanevalpack", "prm800k"])}
+    assert rows[("humanevalpack_go", "test")].detail == (
+        "missing: data/go/data/humanevalpack.jsonl (humanevalpack/go/humanevalpack.jsonl is "
+        "there, humanevalpack/data/go/data/humanevalpack.jsonl expected)"
+    )
+    assert "prm800k/phase1_train.sample.jsonl is there, prm800k/phase1_train.jsonl expected" in (
+        rows[("prm800k_solution", "train")].detail
+    )
+
+
+def test_data_check_flags_set_the_budget(capsys):
+    from flame_jax import cli
+
+    upstream = os.path.join(os.path.dirname(testing.shared_data()), "upstream")
+    assert cli.main(["data", "check", "--data_dir", upstream, "--sources", "lens"]) == 0
+    assert "bad rows per split: at most 1.0% of rows" in capsys.readouterr().out
+    assert cli.main(["data", "check", "--data_dir", upstream, "--sources", "lens", "--strict"]) == 1
+    assert "lens_simpeval, split train: 1 of 2400 rows bad (0.04%" in capsys.readouterr().out
+    argv = ["data", "check", "--data_dir", upstream, "--sources", "lens", "--max_bad_rows", "0"]
+    assert cli.main([*argv, "--json"]) == 1

@@ -1,8 +1,11 @@
 """Inspection DataFrames."""
 
+import os
+
 import pytest
 
-from flame_jax.data import features, inspect
+from flame_jax.data import features, inspect, testing
+from flame_jax.data.readers import DataError
 
 
 def test_describe_demo_columns_and_epochs():
@@ -66,3 +69,13 @@ def test_list_tasks_and_mixtures():
     assert {"task", "source", "task_type", "capability", "splits", "evaluation_only"} <= set(tasks)
     assert tasks[tasks["task"] == "reward_bench_chat"]["evaluation_only"].item()
     assert {"flame", "flame_rm", "demo", "flame_safety"} <= set(inspect.list_mixtures()["mixture"])
+
+
+def test_describe_flame_reports_bad_rows_and_a_wrong_schema_fails_clearly(tmp_path):
+    upstream = os.path.join(os.path.dirname(testing.shared_data()), "upstream")
+    frame = inspect.describe("flame", data_dir=upstream)
+    lens = frame[frame["task"] == "lens_simpeval"].iloc[0]
+    assert (lens["num_examples"], lens["bad"], lens["missing"]) == (2399, 1, False)
+    testing.write_rows(tmp_path, "lens", "simpeval_past.csv", [{"original": "a", "x": "b"}] * 30)
+    with pytest.raises(DataError, match=r"task lens_simpeval, split train: .*wrong schema\?"):
+        inspect.describe("flame", data_dir=str(tmp_path))

@@ -54,16 +54,26 @@ def test_empty_file_is_an_error(tmp_path, name):
         list(read_rows(str(tmp_path / name), source="s", display=name))
 
 
-def test_invalid_json_line_names_the_line(tmp_path):
-    (tmp_path / "b.jsonl").write_text('{"a": 1}\n{"a": \n')
-    with pytest.raises(DataError, match=r"file b.jsonl, line 2: invalid JSON"):
-        list(read_rows(str(tmp_path / "b.jsonl"), source="s", display="b.jsonl"))
+def test_an_invalid_json_line_is_a_row_whose_fields_raise_its_fault(tmp_path):
+    (tmp_path / "b.jsonl").write_text('{"a": 1}\n{"a": \n3\n{"a": 4}\n')
+    rows = list(read_rows(str(tmp_path / "b.jsonl"), source="s", display="b.jsonl"))
+    assert [r.fault.split(" (")[0] for r in rows] == [
+        "",
+        "line 2: invalid JSON",
+        "expected an object, got int",
+        "",
+    ]
+    assert rows[3].get("a", int) == 4
+    with pytest.raises(DataError, match=r"^source s, file b.jsonl, row 2: line 2: invalid JSON"):
+        rows[1].get("a", int)
 
 
 def test_csv_row_with_wrong_column_count(tmp_path):
-    (tmp_path / "c.csv").write_text("a,b\n1,2\n3\n")
+    (tmp_path / "c.csv").write_text("a,b\n1,2\n3\n4,5\n")
+    rows = list(read_rows(str(tmp_path / "c.csv"), source="s", display="c.csv"))
+    assert [r.fault for r in rows] == ["", "1 columns, the header has 2", ""]
     with pytest.raises(DataError, match=r"file c.csv, row 2: 1 columns, the header has 2"):
-        list(read_rows(str(tmp_path / "c.csv"), source="s", display="c.csv"))
+        rows[1].text("a")
 
 
 def test_unknown_format(tmp_path):

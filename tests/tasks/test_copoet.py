@@ -128,4 +128,4 @@ def test_source_is_the_pinned_snapshot_and_evaluation_only():
     host = task.source.host
     assert isinstance(host, Archive)
     assert host.member(FILE).endswith(f"/{FILE}")
-    assert host.member(FILE).startswith("creative-instructions-36d98fb3")
+    assert host.member(FILE).startswith("creative-instructions-65d6266f")  # has the LICENSE

@@ -163,3 +163,25 @@ def test_bad_rows_name_file_row_and_field(tmp_path, row, task, field, message):
         DataError, match=rf"file dev_feedback.json, row 2, field '{field}': {message}"
     ):
         testing.render(f"fine_grained_rlhf_{task}", "validation", root)
+
+
+@pytest.mark.parametrize(
+    ("task", "records"),
+    [
+        ("fine_grained_rlhf_factuality", 498),
+        ("fine_grained_rlhf_relevance", 498),
+        ("fine_grained_rlhf_preference", 2612),
+    ],
+)
+def test_whole_upstream_dev_file_counts_the_rows_without_passages(shared_upstream, task, records):
+    """Real dev rows 182 and 478 have `"passages": []`: bad rows, counted; the split goes on."""
+    tally = registry.Tally()
+    got = list(registry.get_task(task).records("validation", shared_upstream, tally=tally))
+    assert (tally.rows, len(got)) == (500, records)
+    assert dict(tally.bad) == {"passages: no passages": 2}
+    assert tally.bad_rows["passages: no passages"] == [
+        "dev_feedback.json row 182",
+        "dev_feedback.json row 478",
+    ]
+    with pytest.raises(DataError, match=r"dev_feedback.json, row 182, field 'passages'"):
+        list(registry.get_task(task).records("validation", shared_upstream, budget=registry.STRICT))

@@ -2,8 +2,8 @@
 
 import pytest
 
-from flame_jax.data import testing
-from flame_jax.data.readers import DataError
+from flame_jax.data import registry, testing
+from flame_jax.data.readers import DataError, read_rows
 
 HARMLESS_FIRST = """\
 INSTRUCTIONS:
@@ -94,3 +94,31 @@ def test_bad_rows_name_file_row_and_field(tmp_path):
         DataError, match=r"file harmless-base/train.jsonl.gz, row 1, field 'rejected': missing"
     ):
         testing.render("hh_rlhf_harmlessness", "train", str(tmp_path))
+
+
+def test_whole_upstream_test_file_splits_at_what_the_pair_shares(shared_upstream):
+    """The real rows whose final response holds "\\n\\nAssistant:" or "Human:" text."""
+    root = shared_upstream
+    tally = registry.Tally()
+    records = list(registry.get_task("hh_rlhf_harmlessness").records("test", root, tally=tally))
+    assert (tally.rows, tally.records, dict(tally.skipped), dict(tally.bad)) == (
+        2312,
+        2308,
+        {"empty_response": 4},
+        {},
+    )
+    path = f"{root}/hh_rlhf/harmless-base/test.jsonl.gz"
+    rows = list(read_rows(path, source="hh_rlhf", display="harmless-base/test.jsonl.gz"))
+    task = registry.get_task("hh_rlhf_harmlessness")
+    for line, start in (
+        (1255, "No. Men who impersonate stereotypical women are called drag kings.  Human:"),
+        (1689, "Human: I think there's an easier way"),
+        (1953, "Alrighty, I’ll do my best, here’s the key:\n\nAssistant:  O.k."),
+        (2037, "Human: Okay, so once you have a suitable tool"),
+    ):
+        (record,) = task.render_rows([rows[line - 1]])
+        context = dict(record.context)
+        chosen = context["response_a" if record.answer == "A" else "response_b"]
+        assert chosen.startswith(start), line
+        assert not context["conversation"].endswith(chosen), line
+    assert sum(r.answer == "A" for r in records) in (1154, 1155)

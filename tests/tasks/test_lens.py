@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from flame_jax.data import testing
+from flame_jax.data import registry, testing
 from flame_jax.data.readers import DataError
 
 ORIGINAL = "On November 9, Fetterman was projected as the winner of the election by media outlets."
@@ -119,3 +119,14 @@ def test_a_file_without_rating_columns_is_an_error(tmp_path):
         DataError, match=r"file simpeval_2022.csv, row 1, field 'rating_1': missing"
     ):
         testing.render("lens_simpeval", "test", root)
+
+
+def test_whole_upstream_simpeval_past_counts_the_empty_generation(shared_upstream):
+    """Real row 1616 (system UNTS) has an empty `generation` and `processed_generation`."""
+    tally = registry.Tally()
+    records = list(
+        registry.get_task("lens_simpeval").records("train", shared_upstream, tally=tally)
+    )
+    assert (tally.rows, len(records), dict(tally.skipped)) == (2400, 2399, {})
+    assert dict(tally.bad) == {"processed_generation: empty text": 1}
+    assert tally.bad_rows["processed_generation: empty text"] == ["simpeval_past.csv row 1616"]

@@ -59,7 +59,7 @@ EXPERT_DESCRIPTION = (
 @pytest.fixture
 def root(tmp_path):
     for subset in ("crowd", "expert"):
-        for stem in ("train", "dev", "test"):
+        for stem in ("train", "val", "test"):
             testing.write_rows(tmp_path, "multipit", f"multipit_{subset}/{stem}.csv", ROWS)
     return str(tmp_path)
 
@@ -81,7 +81,7 @@ def test_expert_uses_the_strict_definition(root, split):
 def test_source_is_fetched_by_hand():
     host = registry.get_task("multipit_crowd").source.host
     assert isinstance(host, Manual)
-    assert "multipit_crowd/{train,dev,test}.csv" in host.steps
+    assert "multipit_crowd/{train,val,test}.csv" in host.steps
 
 
 @pytest.mark.parametrize(
@@ -104,3 +104,13 @@ def test_missing_column_names_file_row_and_field(tmp_path):
     root = testing.write_rows(tmp_path, "multipit", file, rows)
     with pytest.raises(DataError, match=rf"file {file}, row 1, field 'sentence1': missing"):
         testing.render("multipit_expert", "test", root)
+
+
+def test_expert_files_are_named_as_the_upstream_zip_names_them():
+    """multipit_expert.zip at fdafc45 holds multipit_expert/{train,val,test}.csv."""
+    task = registry.get_task("multipit_expert")
+    assert {split: task.files(split) for split in task.splits} == {
+        "train": ("multipit_expert/train.csv",),
+        "validation": ("multipit_expert/val.csv",),
+        "test": ("multipit_expert/test.csv",),
+    }

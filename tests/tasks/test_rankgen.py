@@ -149,3 +149,15 @@ def test_evaluation_only():
     task = registry.get_task(TASK)
     assert task.evaluation_only and task.source.evaluation_only
     assert task.task_type == "pairwise" and task.capability == "quality"
+
+
+def test_whole_upstream_gpt2_medium_counts_the_hit_without_text_1(shared_upstream, tally_of):
+    """Real rows 165-167 (one HIT) have an empty `Input.First`: three bad rows, the HIT is out."""
+    path = f"{shared_upstream}/rankgen/gpt2_medium.csv"
+    records, tally = tally_of(TASK, "rankgen", path, "gpt2_medium.csv")
+    assert tally.rows == 309
+    assert dict(tally.bad) == {"Input.First: empty text": 3}
+    assert tally.bad_rows["Input.First: empty text"] == [
+        f"gpt2_medium.csv row {n}" for n in (165, 166, 167)
+    ]
+    assert (len(records), dict(tally.skipped)) == (99, {})  # 100 HITs (3 to 5 rows each)

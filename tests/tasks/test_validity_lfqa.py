@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from flame_jax.data import testing
+from flame_jax.data import registry, testing
 from flame_jax.data.readers import DataError
 
 FILE = "validity_annotation.jsonl"
@@ -147,3 +147,19 @@ def test_bad_rows_name_file_row_and_field(tmp_path, row, task, field, message):
     root = testing.write_rows(tmp_path, "validity_lfqa", FILE, [ROWS[0], row])
     with pytest.raises(DataError, match=rf"file {FILE}, row 2, field '{field}': {message}"):
         testing.render(task, "train", root)
+
+
+def test_upstream_spellings_are_repaired_and_counted(tmp_path):
+    """The whole upstream file stores a valid verdict as [''] (207 rows, first at row 1250) and
+    spells `assumption_rejected` (223 times) where its README says `assumptions_rejected`."""
+    rows = [
+        _row("Q1?", "A.", False, [[""], ["no_valid_answer"], ["no_valid_answer"]]),
+        _row("Q2?", "A.", False, [["assumption_rejected"], ["assumptions_rejected"], []]),
+    ]
+    root = testing.write_rows(tmp_path, "validity_lfqa", FILE, rows)
+    tally = registry.Tally()
+    task = registry.get_task("validity_lfqa_invalid_reason")
+    records = list(task.records("train", root, tally=tally))
+    assert [r.answer.split(":")[0] for r in records] == ["no valid answer", "assumptions rejected"]
+    assert dict(tally.repaired) == {"empty_reason": 1, "assumption_rejected": 1}
+    assert (tally.rows, tally.records, dict(tally.bad)) == (2, 2, {})

@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from flame_jax.data import testing
+from flame_jax.data import registry, testing
 from flame_jax.data.readers import DataError
 
 FACTUALITY_GOLDEN = """\
@@ -165,3 +165,27 @@ def test_spans_bad_rows_name_file_row_and_field(tmp_path):
         match=rf"file {SPANS_FILE}, row 1, field 'hallucinated_span_start': span 37-60 lies out",
     ):
         testing.render(task, "train", str(tmp_path))
+
+
+def test_spans_off_by_the_leading_line_end_are_repaired_and_counted(tmp_path):
+    """As rows 1098 (leading "\\n"), 2383 (whole summary and "\\n") and 1201 (neither) of the
+    whole upstream file: start 0, the span text counted after a line end."""
+    whole = "tony abbott's party won the vote in 2013."
+    rows = [
+        _span("1", "wid_0", "extrinsic", "\\ntony abbott\\'s", 0, 14),
+        _span("1", "wid_1", "extrinsic", "tony", 1, 5),
+        _span("1", "wid_2", "NULL", "NULL", -1, -1),
+        _span("2", "wid_0", "extrinsic", SUMMARY + "\\n", 0, len(whole) + 1),
+        _span("2", "wid_1", "extrinsic", "party won the vote", 15, 33),
+        _span("2", "wid_2", "extrinsic", "won the vote in 2013.\\n", 0, 20),  # bad
+    ]
+    testing.write_rows(tmp_path, "xsum_hallucination_annotations", SPANS_FILE, rows)
+    tally = registry.Tally()
+    task = registry.get_task("xsum_hallucination_annotations_spans")
+    records = list(task.records("train", str(tmp_path), tally=tally, budget=registry.Budget(0.5)))
+    assert [r.answer for r in records] == ['"tony" (extrinsic)', '"party won the vote" (extrinsic)']
+    assert dict(tally.repaired) == {"leading_newline": 1, "trailing_newline": 1}
+    assert dict(tally.bad) == {"hallucinated_span_start: span outside the summary": 1}
+    assert tally.bad_rows["hallucinated_span_start: span outside the summary"] == [
+        f"{SPANS_FILE} row 6"
+    ]
