@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import contextlib
 import json
 import os
 import tempfile
@@ -37,7 +36,6 @@ import flame_tasks  # noqa: F401  (registers the demo tasks)
 import gin
 import httpx
 import numpy as np
-import uvicorn
 from flame_tasks import demo as demo_tasks
 
 from flame_jax import configurables
@@ -60,21 +58,6 @@ def _demo_judge(checkpoint: str | None, workdir: str) -> Autorater:
     gin.clear_config()
     model = Transformer(config)
     return Autorater(model, random_params(config, seed=0), Codec.load(vocabulary), progress=False)
-
-
-@contextlib.contextmanager
-def _live(app):
-    sock = server.bind("127.0.0.1", 0)
-    instance = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not instance.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        instance.should_exit = True
-        thread.join(60)
 
 
 def _matches(served: dict, local) -> bool:
@@ -137,7 +120,7 @@ def load(app, url, bodies, reference, *, clients: int, seconds: float, seed: int
 def burst(rater, bodies, reference, count: int, queue: int) -> dict:
     """`count` requests at once against a queue of `queue`: 200s (checked) and 429s only."""
     app = server.create_app({"demo": rater}, server.Limits(max_queue=queue))
-    with _live(app) as url, concurrent.futures.ThreadPoolExecutor(count) as pool:
+    with server.running(app) as (_, url), concurrent.futures.ThreadPoolExecutor(count) as pool:
         barrier = threading.Barrier(count)
 
         def one(i: int):
@@ -194,7 +177,7 @@ def _run(args: argparse.Namespace, rater: Autorater) -> None:
     batched = len(records) / (time.perf_counter() - start)
 
     app = server.create_app({"demo": rater})
-    with _live(app) as url:
+    with server.running(app) as (_, url):
         load(
             app, url, bodies, reference, clients=args.clients, seconds=2.0, seed=args.seed + 1
         )  # warm-up

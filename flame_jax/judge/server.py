@@ -539,6 +539,24 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+@contextlib.contextmanager
+def running(app: Starlette, host: str = "127.0.0.1", port: int = 0):
+    """Runs `app` on uvicorn in a thread (tests, benchmarks): yields (uvicorn.Server, base URL);
+    on exit, shuts it down as SIGTERM does. Port 0 takes a free port."""
+    sock = bind(host, port)
+    instance = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not instance.started and thread.is_alive():
+        time.sleep(0.01)
+    try:
+        yield instance, f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        instance.should_exit = True
+        thread.join()
+        sock.close()
+
+
 def serve(
     judges: Mapping[str, Autorater],
     *,

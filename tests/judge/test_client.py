@@ -1,24 +1,11 @@
 import pytest
-from starlette.testclient import TestClient
 
 from flame_jax import judge
 from flame_jax.data import registry
-from flame_jax.judge import server
 from flame_jax.judge.client import CompletionsJudge, RemoteError, ServerJudge
 
 PAIR = ("Sort: 3 1 2", "1 2 3", "3 2 1")
 LABEL = {"facts": "Ana has 3 cats", "claim": "Ana has 3 cats"}
-
-
-@pytest.fixture(scope="module")
-def rater(demo_checkpoint):
-    return judge.load_autorater(demo_checkpoint, batch_size=4, progress=False)
-
-
-@pytest.fixture(scope="module")
-def http(rater):
-    with TestClient(server.create_app({"demo": rater})) as c:
-        yield c
 
 
 def _records():

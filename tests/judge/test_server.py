@@ -1,6 +1,6 @@
 import asyncio
 import concurrent.futures
-import contextlib
+import itertools
 import json
 import re
 import threading
@@ -9,8 +9,6 @@ import time
 import httpx
 import numpy as np
 import pytest
-import uvicorn
-from starlette.testclient import TestClient
 
 from flame_jax import cli, judge
 from flame_jax.data import registry
@@ -18,29 +16,11 @@ from flame_jax.data.readers import Row
 from flame_jax.judge import server, wire
 from flame_jax.judge.batching import Batcher, QueueFull
 
-ROWS = [
-    {
-        "facts": [["Ana", 3, "cats"], ["Ben", 2, "pens"]],
-        "claim": ["Ana", 3, "cats"],
-        "supported": True,
-    },
-    {
-        "facts": [["Ana", 3, "cats"], ["Ben", 2, "pens"]],
-        "claim": ["Ben", 5, "pens"],
-        "supported": False,
-    },
-]
 
-
-@pytest.fixture(scope="module")
-def rater(demo_checkpoint):
-    return judge.load_autorater(demo_checkpoint, batch_size=4, progress=False)
-
-
-@pytest.fixture(scope="module")
-def client(rater):
-    with TestClient(server.create_app({"demo": rater})) as c:
-        yield c
+def _rows(n):
+    """Rows in demo_support's upstream schema, as its source generates them."""
+    task = registry.get_task("demo_support")
+    return list(itertools.islice(task.source.host.generate("facts/test"), n))
 
 
 def _records(task, n):
@@ -61,21 +41,22 @@ def _close(served, local):
         assert served["consistent"] == local.pair.consistent
 
 
-def test_judge_records_tasks_and_ad_hoc_requests(client, rater):
+def test_judge_records_tasks_and_ad_hoc_requests(http, rater):
     records = [*_records("demo_support", 2), *_records("demo_sorting", 2)]
     records.append(_records("demo_sortedness", 1)[0])
-    answer = client.post(
+    answer = http.post(
         "/v1/judge", json={"records": [wire.record_to_json(r) for r in records]}
     ).json()
     assert answer["judge"] == "demo" and answer["mode"] == "score"
     for served, local in zip(answer["judgments"], rater.judge(records), strict=True):
         _close(served, local)
 
-    rows = client.post("/v1/judge", json={"task": "demo_support", "rows": [*ROWS]}).json()
-    rows_in = [Row("demo", "rows", i, r) for i, r in enumerate(ROWS, start=1)]
+    rows = _rows(2)
+    served_rows = http.post("/v1/judge", json={"task": "demo_support", "rows": rows}).json()
+    rows_in = [Row("demo", "rows", i, r) for i, r in enumerate(rows, start=1)]
     local = rater.judge(registry.get_task("demo_support").render_rows(rows_in))
-    assert [j["gold"] for j in rows["judgments"]] == ["Yes", "No"]
-    for served, j in zip(rows["judgments"], local, strict=True):
+    assert [j["gold"] for j in served_rows["judgments"]] == [j.record.answer for j in local]
+    for served, j in zip(served_rows["judgments"], local, strict=True):
         _close(served, j)
 
     pair = {"prompt": "Sort: 3 1 2", "response_a": "1 2 3", "response_b": "3 2 1"}
@@ -94,13 +75,13 @@ def test_judge_records_tasks_and_ad_hoc_requests(client, rater):
             rater.classify(label["fields"], question=label["question"], labels=("Yes", "No")),
         ),
     ]:
-        served = client.post("/v1/judge", json={kind: [item]}).json()["judgments"][0]
+        served = http.post("/v1/judge", json={kind: [item]}).json()["judgments"][0]
         _close(served, local)
 
 
-def test_generate_mode_per_request(client, rater, demo_checkpoint):
+def test_generate_mode_per_request(http, rater, demo_checkpoint):
     records = _records("demo_correction", 1) + _records("demo_sorting", 1)
-    served = client.post(
+    served = http.post(
         "/v1/judge",
         json={"mode": "generate", "records": [wire.record_to_json(r) for r in records]},
     ).json()
@@ -109,10 +90,10 @@ def test_generate_mode_per_request(client, rater, demo_checkpoint):
         assert s["output"] == j.output.text and s["answer"] == j.answer
 
 
-def test_reward_in_openrlhf_and_item_shapes(client, rater):
+def test_reward_in_openrlhf_and_item_shapes(http, rater):
     prompts = ["Sort: 3 1 2", "a list"]
     responses = ["1 2 3", "3 2 1"]
-    answer = client.post(
+    answer = http.post(
         "/v1/reward",
         json={
             "query": [p + r for p, r in zip(prompts, responses, strict=True)],
@@ -127,7 +108,7 @@ def test_reward_in_openrlhf_and_item_shapes(client, rater):
     assert answer["rewards"] == pytest.approx(expected, abs=1e-6)
     items = [{"prompt": "Sort: 3 1 2", "response_a": "1 2 3", "response_b": "3 2 1"}]
     items.append({"prompt": "a list", "response": "1 2"})
-    rewards = client.post(
+    rewards = http.post(
         "/v1/reward", json={"items": items, "criteria": "Is it sorted?", "scale": ["1", "2", "3"]}
     ).json()["rewards"]
     assert rewards[0] == pytest.approx(rater.pairwise(*items[0].values()).pair.p_a_better, abs=1e-6)
@@ -135,11 +116,11 @@ def test_reward_in_openrlhf_and_item_shapes(client, rater):
     assert rewards[1] == pytest.approx(rating.expected_score, abs=1e-6)
 
 
-def test_bad_input_gets_a_status_and_a_message(client):
+def test_bad_input_gets_a_status_and_a_message(http):
     cases = [
         (b"{not json", 400, "not JSON"),
         (b"[1, 2]", 400, "JSON object"),
-        (json.dumps({"task": "demo_suport", "rows": ROWS}), 404, "demo_support"),
+        (json.dumps({"task": "demo_suport", "rows": _rows(1)}), 404, "demo_support"),
         (
             json.dumps({"pairwise": [{"prompt": "p", "response_a": "a"}]}),
             400,
@@ -153,40 +134,24 @@ def test_bad_input_gets_a_status_and_a_message(client):
         (b"x" * (server.Limits().max_body_bytes + 1), 413, "limit"),
     ]
     for body, status, message in cases:
-        response = client.post("/v1/judge", content=body)
+        response = http.post("/v1/judge", content=body)
         assert response.status_code == status, body[:80]
         assert message in response.json()["error"]
     too_many = [{"prompt": "p", "response": "r"}] * (server.Limits().max_items + 1)
-    assert client.post("/v1/reward", json={"items": too_many}).status_code == 413
-    assert client.post("/v1/reward", json={"query": ["ab"], "prompts": ["x"]}).status_code == 400
-    assert client.post("/v1/completions", json={"prompt": [5], "echo": False}).status_code == 400
+    assert http.post("/v1/reward", json={"items": too_many}).status_code == 413
+    assert http.post("/v1/reward", json={"query": ["ab"], "prompts": ["x"]}).status_code == 400
+    assert http.post("/v1/completions", json={"prompt": [5], "echo": False}).status_code == 400
     assert (
-        client.post(
+        http.post(
             "/v1/completions", json={"prompt": [10**9], "echo": True, "max_tokens": 0}
         ).status_code
         == 400
     )
     long = {"records": [wire.record_to_json(_records("demo_support", 1)[0])]}
     long["records"][0]["context"][0][1] = "word " * 3000
-    response = client.post("/v1/judge", json=long)
+    response = http.post("/v1/judge", json=long)
     assert response.status_code == 400 and "max_length" in response.json()["error"]
-    assert client.get("/healthz").json()["status"] == "ok"
-
-
-@contextlib.contextmanager
-def _live(app):
-    """The app on uvicorn at 127.0.0.1 on a free port, in a thread."""
-    sock = server.bind("127.0.0.1", 0)
-    instance = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not instance.started:
-        time.sleep(0.01)
-    try:
-        yield instance, f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        instance.should_exit = True
-        thread.join(30)
+    assert http.get("/healthz").json()["status"] == "ok"
 
 
 def _gate(app):
@@ -214,7 +179,7 @@ def test_concurrent_requests_merge_in_order_and_a_full_queue_answers_429(rater):
     app = server.create_app({"demo": rater}, server.Limits(max_queue=4))
     release, entered = _gate(app)
     records = _records("demo_support", 5)
-    with _live(app) as (_, url), concurrent.futures.ThreadPoolExecutor(8) as pool:
+    with server.running(app) as (_, url), concurrent.futures.ThreadPoolExecutor(8) as pool:
 
         def post(record):
             body = {"records": [wire.record_to_json(record)]}
@@ -247,7 +212,7 @@ def test_shutdown_answers_accepted_requests(rater):
     release, entered = _gate(app)
     records = _records("demo_support", 3)
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        with _live(app) as (instance, url):
+        with server.running(app) as (instance, url):
             body = {"records": [wire.record_to_json(r) for r in records]}
             futures = [pool.submit(httpx.post, f"{url}/v1/judge", json=body, timeout=60)]
             assert entered.wait(30)
