@@ -13,7 +13,8 @@ prompt log-probabilities (POST /v1/completions with `echo: true, logprobs: 0, ma
 gives choices[i].logprobs.token_logprobs for the prompt), e.g. a judge exported with
 `flame-jax convert flame-to-hf` and served by vLLM. It follows flame_jax.judge.scoring's
 protocol with its functions: each option's targets (`option_targets`) are tokenized after the
-inputs exactly as in training (`encode_example`, the judge's codec), sent as token ids, and
+inputs exactly as in training (`encode_example`, the judge's codec) and sent as token ids
+after the decoder's start token 0 (the trainer's shifted-right inputs begin with it), and
 the option's score is the sum of its target tokens' log-probabilities; options are softmaxed
 (`verdict`, `expected_score`); pairwise records are also judged with the responses swapped
 (`swap_responses`) and both orders are combined as `pairwise_both_orders` does.
@@ -39,6 +40,10 @@ from flame_jax.judge.scoring import (
     swap_responses,
     verdict,
 )
+
+# The first token the decoder reads: seqio shifts the features right with 0, so score mode's
+# log p(targets | inputs) is the model's on [0, inputs, targets] (a Hugging Face export too).
+DECODER_START = 0
 
 
 class RemoteError(RuntimeError):
@@ -184,8 +189,8 @@ class CompletionsJudge(_RemoteJudge):
                 raise ValueError(f"record {index} has no options: score mode only")
             for targets, eos in option_targets(record):
                 inputs, target_ids = encode_example(self.codec, record.inputs, targets, eos=eos)
-                prompts.append([*inputs, *target_ids])
-                spans.append((len(inputs), len(inputs) + len(target_ids)))
+                prompts.append([DECODER_START, *inputs, *target_ids])
+                spans.append((1 + len(inputs), 1 + len(inputs) + len(target_ids)))
         logprobs = self._logprobs(prompts)
         scores = [
             float(np.sum(np.asarray(values[a:b], np.float64)))

@@ -20,7 +20,8 @@ Endpoints (JSON in and out; errors are {"error": message} with a 4xx/5xx status)
 - POST /v1/completions: the subset of OpenAI's completions API that scores prompts (vLLM's
   `echo: true, logprobs: 0|1, max_tokens: 0`): "prompt" is token ids (a list, or a list of
   lists), and each choice's logprobs.token_logprobs[i] = log p(token i | tokens before it)
-  under the causal model (None for the first token, as OpenAI and vLLM answer). It lets
+  under the causal model, the prompt read as it is (None for the first token, as OpenAI and
+  vLLM answer): what vLLM computes on the judge's Hugging Face export. It lets
   flame_jax.judge.client.CompletionsJudge be tested against this server.
 - GET /healthz, GET /metrics (Prometheus text: requests by endpoint and code, latency, model
   calls' sizes in requests and items, queue depth).
@@ -60,8 +61,9 @@ from flame_jax.format import Record, TaskType
 from flame_jax.judge import wire
 from flame_jax.judge.autorater import MODES, Autorater
 from flame_jax.judge.batching import Batcher, QueueFull
-from flame_jax.judge.scoring import features_from_tokens
-from flame_jax.models import Transformer, score
+from flame_jax.judge.scoring import bucket_length
+from flame_jax.models import Transformer
+from flame_jax.models.loss import token_log_likelihood
 
 REWARD_CRITERIA = (
     "Rate how helpfully, accurately and safely the response follows the user's request."
@@ -201,31 +203,33 @@ def _token_cost(prompts: Sequence[Sequence[int]]) -> int:
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def _token_logprobs(model: Transformer, params: Any, batch: Mapping[str, jax.Array]):
-    return score(model, params, batch).token_logprobs
+def _next_token_logprobs(model: Transformer, params: Any, tokens: jax.Array) -> jax.Array:
+    """float32 [B, L-1]: log p(tokens[:, j+1] | tokens[:, :j+1]) under the causal model."""
+    logits = model.apply({"params": params}, tokens)
+    return token_log_likelihood(logits[:, :-1], tokens[:, 1:])
 
 
 def prompt_logprobs(rater: Autorater, prompts: Sequence[Sequence[int]]) -> list[list]:
-    """For each token-id prompt, log p(token i | tokens before it) (None for the first).
+    """For each token-id prompt, log p(token j | tokens before it); None for the first token.
 
-    The same features as score mode with a one-token prefix, so the log-probabilities of an
-    (inputs + targets) prompt's target tokens are exactly score mode's for a causal model.
-    Rows are padded to batch_size per pass and to a length bucket (few compiles).
+    The model reads the prompt as it is (no start token added: a caller reproducing score
+    mode sends the decoder's start token 0 first, as the trainer's shifted inputs have it),
+    which is what a Hugging Face export of the judge computes for the same ids. Rows are
+    right-padded (causal attention: padding never reaches a real token) to batch_size rows
+    and a length bucket, so jit compiles once per bucket.
     """
     out: list[list] = []
     for start in range(0, len(prompts), rater.batch_size):
         chunk = prompts[start : start + rater.batch_size]
-        long = [(p[:1], p[1:]) for p in chunk if len(p) > 1]
-        values = iter(())
-        if long:
-            features = features_from_tokens(
-                long, max_length=rater.max_length, num_rows=rater.batch_size
-            )
-            logprobs = np.asarray(_token_logprobs(rater.model, rater.params, features))
-            values = iter(logprobs)
-        for p in chunk:
-            row = next(values) if len(p) > 1 else None
-            out.append([None, *(float(v) for v in row[1 : len(p)])] if row is not None else [None])
+        length = bucket_length(max(len(p) for p in chunk), rater.max_length)
+        tokens = np.zeros((rater.batch_size, length), np.int32)
+        for row, p in enumerate(chunk):
+            tokens[row, : len(p)] = p
+        values = np.asarray(_next_token_logprobs(rater.model, rater.params, tokens))
+        out += [
+            [None, *map(float, row[: len(p) - 1])]
+            for row, p in zip(values[: len(chunk)], chunk, strict=True)
+        ]
     return out
 
 

@@ -264,11 +264,15 @@ def test_cli_serve_errors_are_one_line(demo_checkpoint, capsys):
 
 
 def test_prompt_logprobs_are_score_modes(rater):
+    """Prompt [0, inputs, targets]: the target tokens' log-probabilities sum to score mode's."""
     record = _records("demo_support", 1)[0]
     (targets, eos), _ = judge.option_targets(record)
     inputs, target_ids = judge.encode_example(rater.codec, record.inputs, targets, eos=eos)
-    (values,) = server.prompt_logprobs(rater, [[*inputs, *target_ids]])
+    prompt = [0, *inputs, *target_ids]
+    (values,) = server.prompt_logprobs(rater, [prompt])
     features = judge.features_from_tokens([(inputs, target_ids)])
     (expected,) = judge.sequence_logprobs(rater.model, rater.params, features)
-    assert values[0] is None and len(values) == len(inputs) + len(target_ids)
-    assert np.sum(values[len(inputs) :]) == pytest.approx(float(expected), abs=1e-4)
+    assert values[0] is None and len(values) == len(prompt)
+    assert np.sum(values[1 + len(inputs) :]) == pytest.approx(float(expected), abs=1e-4)
+    # A single-token prompt has nothing to score; a longer one scores every later token.
+    assert server.prompt_logprobs(rater, [[5], prompt[:3]]) == [[None], values[:3]]
