@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from flame_jax import judge
@@ -74,3 +76,37 @@ def test_refusals_raise_with_the_servers_message(http, rater):
         ServerJudge(http=http).judge_pairs(_records()[3:4])
     with pytest.raises(RemoteError, match="400: this server only scores prompts"):
         CompletionsJudge(codec=rater.codec, max_tokens=1, http=http).pairwise(*PAIR)
+
+
+def test_completions_on_the_hugging_face_export_equal_score_mode(rater, demo_checkpoint, tmp_path):
+    """What vLLM would answer for the judge's HF export, computed by transformers behind an
+    OpenAI-style /v1/completions handler: the client's numbers equal the local judge's."""
+    import httpx
+    import torch
+    import transformers
+
+    from flame_jax import cli
+
+    torch.set_num_threads(1)
+    out = str(tmp_path / "hf")
+    argv = ["convert", "flame-to-hf", "--checkpoint", demo_checkpoint, "--output", out]
+    assert cli.main([*argv, "--dtype", "float32"]) == 0
+    model = transformers.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
+
+    def completions(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        assert body["echo"] is True and body["max_tokens"] == 0
+        choices = []
+        for i, prompt in enumerate(body["prompt"]):
+            with torch.no_grad():
+                logits = model(torch.tensor([prompt])).logits[0]
+            logprobs = torch.log_softmax(logits.float(), -1)
+            values = [None] + [float(logprobs[j - 1, t]) for j, t in enumerate(prompt) if j]
+            choices.append({"index": i, "logprobs": {"token_logprobs": values}})
+        return httpx.Response(200, json={"choices": choices})
+
+    http = httpx.Client(base_url="http://vllm", transport=httpx.MockTransport(completions))
+    remote = CompletionsJudge(codec=rater.codec, http=http)
+    records = _records()[:4]
+    for r, j in zip(remote.judge(records), rater.judge(records), strict=True):
+        _same(r, j, 1e-5)
