@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import queue
 import threading
 import time
@@ -37,6 +38,11 @@ class Job:
     cost: Callable[[Sequence[Any]], int]
     future: asyncio.Future
     loop: asyncio.AbstractEventLoop
+
+    @functools.cached_property
+    def tokens(self) -> int:
+        """The job's cost, measured once, in the worker (tokenizing stays off the event loop)."""
+        return self.cost(self.items)
 
 
 _STOP = object()
@@ -110,7 +116,7 @@ class Batcher:
             if first is _STOP:
                 stopping = True
                 continue
-            batch, tokens = [first], first.cost(first.items)
+            batch, tokens = [first], first.tokens
             deadline = time.monotonic() + self.max_wait_s
             while True:
                 try:
@@ -120,12 +126,11 @@ class Batcher:
                 if job is _STOP:
                     stopping = True
                     break
-                cost = job.cost(job.items)
-                if job.key != first.key or tokens + cost > self.token_budget:
+                if job.key != first.key or tokens + job.tokens > self.token_budget:
                     self._carry = job
                     break
                 batch.append(job)
-                tokens += cost
+                tokens += job.tokens
             self._run(batch)
         # Jobs queued after the stop mark (none once `submit` refuses) are drained too.
         while not self._queue.empty():

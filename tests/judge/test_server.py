@@ -248,6 +248,24 @@ def test_batcher_queue_bound_and_errors_stay_with_their_request():
     assert merged == [["A", "B"], ["C"]] and e == ["E"] and str(bad) == "bad item"
 
 
+def test_batcher_splits_calls_by_token_budget_and_key_in_order():
+    calls = []
+    batcher = Batcher(max_wait_s=0.05, token_budget=4, on_batch=lambda j, i, s: calls.append(i))
+    jobs = [("a", ["x", "y"]), ("a", ["z", "w"]), ("a", ["v"]), ("b", ["u"]), ("a", ["t"])]
+
+    async def main():
+        futures = [
+            batcher.submit(k, items, lambda xs: [x.upper() for x in xs], len) for k, items in jobs
+        ]
+        batcher.start()
+        return await asyncio.gather(*futures)
+
+    results = asyncio.run(main())
+    batcher.close()
+    assert results == [[x.upper() for x in items] for _, items in jobs]
+    assert calls == [4, 1, 1, 1]  # 2 + 2 fill the budget; "b" is another key: v, u, t alone
+
+
 def test_cli_serve_errors_are_one_line(demo_checkpoint, capsys):
     assert cli.main(["serve", "--checkpoint", "demo="]) == 2
     assert "--checkpoint 'demo='" in capsys.readouterr().err
