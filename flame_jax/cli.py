@@ -13,11 +13,11 @@ flame-jax plan --gin_file=F ... --topology v5p-128    per-device memory before l
 flame-jax judge --checkpoint C --task T [--input rows.jsonl | --split S] --output out.jsonl
 flame-jax eval --checkpoint C --benchmark NAME [--data_dir D] [--max_per_task N] --output DIR
     [--own_model M] [--cobbler_protocol upstream|both_orders]
-flame-jax serve --checkpoint [NAME=]C [--checkpoint ...] [--host H] [--port P]   the judge over HTTP
 flame-jax opt-rm tailpatch --base_checkpoint C --target rewardbench [--tasks T ...] --workdir W
 flame-jax opt-rm weights --workdir W --output mixture.json
 flame-jax convert hf-to-flame --hf_dir D --output C   Hugging Face model -> checkpoint, gin, vocab
 flame-jax convert flame-to-hf --checkpoint C --output D   checkpoint -> Hugging Face model folder
+flame-jax serve --checkpoint [NAME=]C ... [--host H] [--port P]   judges over HTTP (/v1/judge)
 """
 
 from __future__ import annotations
