@@ -2,6 +2,10 @@
 
 import setuptools
 
+# flame-jax serve and flame_jax.judge.client: the ASGI app, its server, the HTTP client (also
+# what Starlette's TestClient drives).
+SERVE = ["starlette==1.10.0", "uvicorn==0.55.0", "httpx==0.29.0"]
+
 setuptools.setup(
     name="flame-jax",
     version="0.1.0",
@@ -54,10 +58,12 @@ setuptools.setup(
             "transformers==5.24.0",
             "safetensors==0.8.0",
             "jinja2>=3.1",
+            *SERVE,
         ],
         "convert": ["jinja2>=3.1"],  # renders a Hugging Face chat template at import
         "cache": ["apache-beam[tfrecord]==2.77.0", "google-crc32c==1.9.0"],
         "hub": ["huggingface_hub>=0.24", "datasets>=3.0"],
+        "serve": SERVE,
     },
     entry_points={"console_scripts": ["flame-jax=flame_jax.cli:main"]},
 )

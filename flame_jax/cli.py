@@ -18,6 +18,7 @@ flame-jax opt-rm tailpatch --base_checkpoint C --target rewardbench [--tasks T .
 flame-jax opt-rm weights --workdir W --output mixture.json
 flame-jax convert hf-to-flame --hf_dir D --output C   Hugging Face model -> checkpoint, gin, vocab
 flame-jax convert flame-to-hf --checkpoint C --output D   checkpoint -> Hugging Face model folder
+flame-jax serve --checkpoint [NAME=]C ... [--host H] [--port P]   judges over HTTP (/v1/judge)
 """
 
 from __future__ import annotations
@@ -223,6 +224,51 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checkpoints(values: Sequence[str]) -> dict[str, str]:
+    """--checkpoint NAME=PATH (or PATH: named by its folder) -> {name: path}."""
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep:
+            name, path = os.path.basename(os.path.normpath(value)), value
+        if not name or not path or not name.replace("-", "_").replace(".", "_").isidentifier():
+            raise ValueError(f"--checkpoint {value!r}: expected NAME=PATH or PATH")
+        if name in out:
+            raise ValueError(f"--checkpoint {value!r}: the name {name!r} is given twice")
+        out[name] = path
+    return out
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from flame_jax.judge import load_autorater, server  # noqa: PLC0415
+
+    _collection()
+    checkpoints = _checkpoints(args.checkpoint)
+    server.bind(args.host, args.port).close()  # a taken port fails before the judges load
+    options = {**_judge_options(args), "progress": False}
+    judges = {name: load_autorater(path, **options) for name, path in checkpoints.items()}
+    names = ("max_body_bytes", "max_items", "max_queue", "max_wait_ms", "token_budget")
+    limits = server.Limits(**{k: getattr(args, k) for k in names if getattr(args, k) is not None})
+    server.serve(judges, host=args.host, port=args.port, limits=limits, log_level=args.log_level)
+    return 0
+
+
+def _add_serve_parser(commands) -> None:
+    cmd = commands.add_parser("serve", help="judges behind an HTTP API (/v1/judge, /v1/reward)")
+    _add_judge_flags(cmd, many=True)
+    cmd.add_argument("--host", default="127.0.0.1")
+    cmd.add_argument("--port", type=int, default=8000)
+    # Limits: unset flags keep flame_jax.judge.server.Limits' defaults.
+    cmd.add_argument("--max_body_bytes", type=int, default=None, help="413 above (1 MiB)")
+    cmd.add_argument("--max_items", type=int, default=None, help="per request, 413 above (512)")
+    cmd.add_argument("--max_queue", type=int, default=None, help="waiting requests, 429 above (64)")
+    cmd.add_argument("--max_wait_ms", type=float, default=None, help="to merge requests (5)")
+    cmd.add_argument("--token_budget", type=int, default=None, help="per model call (32768)")
+    cmd.add_argument(
+        "--log_level", default="warning", choices=("critical", "error", "warning", "info", "debug")
+    )
+
+
 def _opt_rm(args: argparse.Namespace) -> int:
     from flame_jax import configurables  # noqa: PLC0415
     from flame_jax.data import mixtures  # noqa: PLC0415
@@ -368,8 +414,18 @@ def _judge_options(args: argparse.Namespace) -> dict:
     }
 
 
-def _add_judge_flags(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--checkpoint", required=True, help="a MODEL_DIR or one of its checkpoints")
+def _add_judge_flags(cmd: argparse.ArgumentParser, *, many: bool = False) -> None:
+    if many:
+        cmd.add_argument(
+            "--checkpoint",
+            required=True,
+            action="append",
+            help="NAME=PATH or PATH, repeatable: a MODEL_DIR or one of its checkpoints",
+        )
+    else:
+        cmd.add_argument(
+            "--checkpoint", required=True, help="a MODEL_DIR or one of its checkpoints"
+        )
     cmd.add_argument("--vocabulary", default=None, help="default: the run's config.gin")
     cmd.add_argument("--mode", choices=("score", "generate"), default="score")
     cmd.add_argument("--batch_size", type=int, default=16)
@@ -451,6 +507,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of s
     evaluate.add_argument("--output", required=True, help="directory for the results")
 
     _add_opt_rm_parser(commands)
+    _add_serve_parser(commands)
     _add_convert_parser(commands)
 
     mixture = commands.add_parser("mixture", help="list, describe and show tasks and mixtures")
@@ -680,6 +737,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "eval": _eval,
         "opt-rm": _opt_rm,
         "convert": _convert,
+        "serve": _serve,
     }[args.group]
     return _run(handler, args)
 
