@@ -272,7 +272,7 @@ def test_hidden_states_unembed_to_the_logits():
 @pytest.mark.parametrize("scan", [False, True])
 def test_blockwise_attention_model_equals_the_reference(scan):
     # Packed rows, padding, a bidirectional prefix, local windows, soft-capping and GQA
-    # through the whole model, values and parameter gradients; 600 tokens span two tiles.
+    # through the whole model, values and parameter gradients; 600 tokens span five tiles.
     config = dataclasses.replace(TINY, bidirectional_prefix=True, scan_layers=scan)
     params = _params(config)
     tokens = _tokens((2, 600))
