@@ -32,8 +32,10 @@ Implementations (`IMPLEMENTATIONS`):
   splash     the Pallas TPU splash-attention kernel (jax.experimental.pallas.ops.tpu):
              causal + sliding window + segment ids + soft-capping + GQA; refuses prefix-LM
              attention (its masks are static, the prefix lengths are data).
-  auto       splash on TPU, cudnn on GPU where the layer's case is supported, blockwise
-             otherwise (and always when decoding).
+  auto       splash on TPU, cudnn on GPU where the layer's case is supported; otherwise
+             reference when the whole [L, S] score matrix is no larger than one blockwise
+             tile (short records, single-token decoding steps over short caches: nothing to
+             save, and no loop overhead), else blockwise.
 The kernels take a static window: a traced one (nn.scan over local and global layers) is
 dispatched with lax.switch over the model's distinct windows.
 """
@@ -503,7 +505,7 @@ def resolve(
         kernel = {"tpu": "splash", "gpu": "cudnn"}.get(platform)
         if kernel is not None and kernel_refusal(kernel, **facts) is None:
             return kernel
-        return "blockwise"
+        return "reference" if lengths[0] * lengths[1] <= BLOCK_Q * BLOCK_KV else "blockwise"
     if impl in ("cudnn", "splash"):
         reason = kernel_refusal(impl, **facts)
         if reason is not None:

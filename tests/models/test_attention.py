@@ -181,6 +181,9 @@ def test_auto_picks_the_backend_kernel_where_it_supports_the_case():
     assert attention.resolve("auto", **_facts(platform="tpu", mask=_mask("prefix"))) == "blockwise"
     assert attention.resolve("auto", **_facts(platform="tpu", lengths=(200, 200))) == "blockwise"
     assert attention.resolve("auto", **_facts(decode=True)) == "blockwise"
+    # A score matrix no larger than one tile: the reference, which has nothing to save.
+    assert attention.resolve("auto", **_facts(platform="cpu", lengths=(100, 128))) == "reference"
+    assert attention.resolve("auto", **_facts(decode=True, lengths=(1, 4096))) == "reference"
     assert attention.resolve("reference", **_facts()) == "reference"
 
 

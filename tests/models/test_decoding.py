@@ -67,8 +67,12 @@ def _uncached_greedy(config, params, prompt, new_tokens, eos_id=1):
 
 @pytest.mark.parametrize(
     "config",
-    [TINY, dataclasses.replace(TINY, scan_layers=True, bidirectional_prefix=True)],
-    ids=["plain", "scan+prefix"],
+    [
+        TINY,
+        dataclasses.replace(TINY, scan_layers=True, bidirectional_prefix=True),
+        dataclasses.replace(TINY, bidirectional_prefix=True, attention_impl="blockwise"),
+    ],
+    ids=["plain", "scan+prefix", "blockwise+prefix"],
 )
 def test_cached_greedy_equals_recomputing_the_prefix(config):
     params = _params(TINY)
