@@ -3,15 +3,23 @@ machine's matmul peak measured in the same run, for the tiny and small model con
 the time from start to the first finished step (compilation included).
 
     python benchmarks/train_throughput.py [--batch_size 8] [--sequence_length 512] [--steps 10]
+        [--configs tiny small] [--attention_impls auto reference] [--peak_tflops T]
+        [--set FIELD=VALUE ...]
 
 The peak is the best of a few large float32 matmuls (jnp.dot, 2048^3) timed here, so MFU is
-"share of what this machine's XLA matmul reaches", the honest ratio on a CPU. The batch is
-random tokens in the PrefixLM feature layout (the data pipeline has its own benchmark).
+"share of what this machine's XLA matmul reaches", the honest ratio on a CPU; --peak_tflops
+gives the chip's datasheet peak instead (benchmarks/gpu_bench.sh: the bfloat16 peak). The
+batch is random tokens in the PrefixLM feature layout (the data pipeline has its own
+benchmark). Each config runs with each --attention_impls value (TransformerConfig
+.attention_impl); "vs first" is tokens/s over the first one's on the same config. --set
+overrides config fields (Python literals: --set attn_logit_softcap=None).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import dataclasses
 import time
 
 import flax.linen as nn
@@ -21,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from flame_jax import configurables
-from flame_jax.models import Transformer, init_params
+from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import optimizers, steps
 from flame_jax.training.state import TrainState
 
@@ -55,11 +63,32 @@ def _batch(rng: np.random.Generator, batch_size: int, length: int, vocab: int) -
     }
 
 
-def measure(name: str, batch_size: int, length: int, num_steps: int, peak: float) -> dict:
+def model_config(name: str, **overrides) -> TransformerConfig:
+    """The config of gin/models/<name>.gin with `overrides` replaced."""
     gin.clear_config()
     gin.add_config_file_search_path(configurables.REPO_ROOT)
     gin.parse_config_file(f"gin/models/{name}.gin")
-    config = configurables.model_config_from_gin()
+    return dataclasses.replace(configurables.model_config_from_gin(), **overrides)
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """FIELD=VALUE strings (VALUE a Python literal, or a bare string) -> {field: value}."""
+    out = {}
+    for item in items:
+        field, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set {item!r}: expected FIELD=VALUE")
+        try:
+            out[field] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[field] = value
+    return out
+
+
+def measure(
+    config: TransformerConfig, batch_size: int, length: int, num_steps: int, peak: float
+) -> dict:
+    """Throughput of the jitted train step of `config` on one random batch."""
     model = Transformer(config)
     tx, schedule = optimizers.make_optimizer("adam", 1e-4)
     batch = _batch(np.random.default_rng(0), batch_size, length, config.vocab_size)
@@ -82,7 +111,6 @@ def measure(name: str, batch_size: int, length: int, num_steps: int, peak: float
     seconds = (time.perf_counter() - start) / num_steps
     tokens = batch_size * length / seconds
     return {
-        "config": name,
         "params": config.num_params(),
         "steps/s": 1 / seconds,
         "tokens/s": tokens,
@@ -97,17 +125,32 @@ def main() -> None:
     parser.add_argument("--sequence_length", type=int, default=512)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--configs", nargs="*", default=["tiny", "small"])
+    parser.add_argument("--attention_impls", nargs="*", default=["auto"])
+    parser.add_argument("--peak_tflops", type=float, default=None, help="default: measured")
+    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE")
     args = parser.parse_args()
-    peak = matmul_peak()
-    print(f"{jax.devices()[0].device_kind}: measured matmul peak {peak / 1e9:.1f} GFLOP/s")
+    overrides = parse_overrides(args.set)
+    if args.peak_tflops:
+        peak, source = args.peak_tflops * 1e12, "given"
+    else:
+        peak, source = matmul_peak(), "measured matmul"
+    print(f"{jax.devices()[0].device_kind}: {source} peak {peak / 1e9:,.1f} GFLOP/s")
     print(f"batch {args.batch_size} x {args.sequence_length}, {args.steps} timed steps\n")
-    print(f"{'config':<8}{'params':>13}{'steps/s':>10}{'tokens/s':>11}{'MFU':>8}{'first step':>12}")
+    print(
+        f"{'config':<10}{'attention':<11}{'params':>15}{'steps/s':>10}{'tokens/s':>11}"
+        f"{'MFU':>8}{'first step':>12}{'vs first':>10}"
+    )
     for name in args.configs:
-        r = measure(name, args.batch_size, args.sequence_length, args.steps, peak)
-        print(
-            f"{r['config']:<8}{r['params']:>13,}{r['steps/s']:>10.2f}{r['tokens/s']:>11,.0f}"
-            f"{r['mfu']:>8.1%}{r['first step s']:>11.1f}s"
-        )
+        first = None
+        for impl in args.attention_impls:
+            config = model_config(name, **overrides, attention_impl=impl)
+            r = measure(config, args.batch_size, args.sequence_length, args.steps, peak)
+            first = first or r["tokens/s"]
+            print(
+                f"{name:<10}{impl:<11}{r['params']:>15,}{r['steps/s']:>10.2f}"
+                f"{r['tokens/s']:>11,.0f}{r['mfu']:>8.1%}{r['first step s']:>11.1f}s"
+                f"{r['tokens/s'] / first:>9.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ import math
 
 import jax.numpy as jnp
 
+from flame_jax.models.attention import config_refusals
+
 _DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16, "float16": jnp.float16}
 _ACTIVATIONS = ("gelu", "silu")
 _ATTENTION_KINDS = ("global", "local")
@@ -73,6 +75,13 @@ class TransformerConfig:
       param_dtype: Storage dtype of the parameters ("float32" or "bfloat16").
       dtype: Compute dtype of the matmuls ("float32" or "bfloat16"); norms, softmax and the
         logits are always computed in float32.
+      attention_impl: How attention is computed (flame_jax.models.attention): "auto" (the
+        fused kernel of the backend where it supports the layer's case, else "blockwise"),
+        "reference" (materialised [L, S] scores, quadratic memory), "blockwise" (pure JAX,
+        memory linear in the length, every backend), "cudnn" (GPU) or "splash" (TPU).
+        Numerics only; parameters and checkpoints do not depend on it.
+      loss_chunk_length: Sequence positions per chunk of the training loss and of score:
+        float32 logits exist for [B, loss_chunk_length, V] at a time, never [B, L, V].
     """
 
     vocab_size: int = 32_128
@@ -105,6 +114,8 @@ class TransformerConfig:
     scan_layers: bool = False
     param_dtype: str = "float32"
     dtype: str = "float32"
+    attention_impl: str = "auto"
+    loss_chunk_length: int = 256
 
     def __post_init__(self) -> None:
         # gin binds lists; a frozen, hashable config needs tuples.
@@ -129,6 +140,13 @@ class TransformerConfig:
         for name in ("param_dtype", "dtype"):
             if getattr(self, name) not in _DTYPES:
                 errors.append(f"{name} {getattr(self, name)!r} not in {tuple(_DTYPES)}")
+        errors += config_refusals(
+            self.attention_impl,
+            logit_softcap=self.attn_logit_softcap,
+            bidirectional_prefix=self.bidirectional_prefix,
+        )
+        if self.loss_chunk_length < 1:
+            errors.append(f"loss_chunk_length {self.loss_chunk_length} must be positive")
         if errors:
             raise ValueError("invalid TransformerConfig: " + "; ".join(errors))
 

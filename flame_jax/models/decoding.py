@@ -1,8 +1,11 @@
 """Scoring and cached generation: the two ways the judge uses a trained model.
 
 `score`: log-likelihood of given targets (the judge's score mode compares the log-probs of
-answer options). `generate`: greedy or temperature sampling with a key/value cache, stopping
-at EOS or after max_new_tokens.
+answer options). Logits are computed only where they are used: `score` unembeds the hidden
+states of at most `max_targets` weighted positions per row when given (the judge knows its
+target lengths), else all positions in chunks of config.loss_chunk_length; generation
+unembeds the last position of each step only. `generate`: greedy or temperature sampling
+with a key/value cache, stopping at EOS or after max_new_tokens.
 
 Prompt convention of `generate`: prompts arrive right-padded, [B, P] int32 with each row's
 real tokens first, plus optional `prompt_lengths` [B]. Without lengths, a row's prompt runs
@@ -25,8 +28,14 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from flame_jax.models.loss import token_log_likelihood
-from flame_jax.models.transformer import Transformer, batch_to_inputs
+from flame_jax.models.loss import sequence_chunks, token_log_likelihood
+from flame_jax.models.transformer import (
+    Transformer,
+    batch_to_inputs,
+    logits_at,
+    output_weights,
+    unembed,
+)
 
 Array = jax.Array
 EOS_ID = 1
@@ -46,21 +55,53 @@ class Scores(NamedTuple):
     num_tokens: Array
 
 
-def score(model: Transformer, params: Any, batch: Mapping[str, Array]) -> Scores:
+def score(
+    model: Transformer,
+    params: Any,
+    batch: Mapping[str, Array],
+    *,
+    max_targets: int | None = None,
+) -> Scores:
     """Log-probs of decoder_target_tokens where decoder_loss_weights > 0 (no dropout).
 
     Takes PrefixLMFeatureConverter features; use unpacked batches (one example per row) to
-    get per-example sums. Pure: wrap in jax.jit with the model closed over.
+    get per-example sums. With `max_targets`, only the first max_targets weighted positions
+    of each row are unembedded ([B, max_targets, V] logits); a row with more weighted
+    positions gets a NaN sequence_logprobs (never a silently truncated sum). Pure: wrap in
+    jax.jit with the model (and max_targets) static.
     """
-    logits = model.apply({"params": params}, **batch_to_inputs(batch))
+    config = model.config
+    hidden = model.apply({"params": params}, **batch_to_inputs(batch), return_hidden=True)
+    targets = batch["decoder_target_tokens"]
     weighted = batch["decoder_loss_weights"] > 0
-    token_logprobs = jnp.where(
-        weighted, token_log_likelihood(logits, batch["decoder_target_tokens"]), 0.0
-    )
+    num_tokens = jnp.sum(weighted.astype(jnp.float32), axis=-1)
+    if max_targets is None:
+        chunk = min(config.loss_chunk_length, hidden.shape[1])
+        weights_matrix = output_weights(config, params)
+
+        def one(xs: tuple[Array, Array]) -> Array:
+            hidden_chunk, target_chunk = xs
+            logits = unembed(config, weights_matrix, hidden_chunk)
+            return token_log_likelihood(logits, target_chunk)
+
+        chunks = jax.lax.map(one, (sequence_chunks(hidden, chunk), sequence_chunks(targets, chunk)))
+        token_logprobs = jnp.moveaxis(chunks, 0, 1).reshape(targets.shape[0], -1)
+        token_logprobs = jnp.where(weighted, token_logprobs[:, : targets.shape[1]], 0.0)
+        sequence_logprobs = jnp.sum(token_logprobs, axis=-1)
+    else:
+        # The weighted positions first, in order (a stable sort of "not weighted").
+        order = jnp.argsort(~weighted, axis=1, stable=True)[:, :max_targets]  # [B, T]
+        valid = jnp.take_along_axis(weighted, order, axis=1)
+        logits = logits_at(config, params, hidden, order)  # [B, T, V]
+        picked = token_log_likelihood(logits, jnp.take_along_axis(targets, order, axis=1))
+        picked = jnp.where(valid, picked, 0.0)
+        rows = jnp.arange(targets.shape[0])[:, None]
+        token_logprobs = jnp.zeros(targets.shape, jnp.float32).at[rows, order].add(picked)
+        sequence_logprobs = jnp.where(num_tokens > max_targets, jnp.nan, jnp.sum(picked, axis=-1))
     return Scores(
         token_logprobs=token_logprobs,
-        sequence_logprobs=jnp.sum(token_logprobs, axis=-1),
-        num_tokens=jnp.sum(weighted.astype(jnp.float32), axis=-1),
+        sequence_logprobs=sequence_logprobs,
+        num_tokens=num_tokens,
     )
 
 
@@ -173,8 +214,10 @@ def _generate(
     tokens, positions, segments = left_align(prompt_tokens, prompt_lengths)
     cache = init_cache(model, batch, prompt_len + max_new_tokens)
 
+    weights_matrix = output_weights(model.config, params)
+
     def step(cache: Any, tokens: Array, positions: Array, segments: Array, causal: Array):
-        logits, variables = model.apply(
+        hidden, variables = model.apply(
             {"params": params, "cache": cache},
             tokens,
             positions,
@@ -182,8 +225,10 @@ def _generate(
             causal,
             decode=True,
             mutable=["cache"],
+            return_hidden=True,
         )
-        return logits[:, -1], variables["cache"]
+        # The last position's logits only: [B, V], not [B, P, V] for the prompt.
+        return unembed(model.config, weights_matrix, hidden[:, -1]), variables["cache"]
 
     # Prefill: the whole prompt is the (optionally bidirectional) prefix.
     logits, cache = step(cache, tokens, positions, segments, segments)

@@ -30,11 +30,11 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from flame_jax.models import attention
+from flame_jax.models.attention import AttentionMask, softcap
 from flame_jax.models.config import TransformerConfig
 
 Array = jax.Array
-# A finite "minus infinity": a fully masked row (padding) gets a uniform softmax, not NaNs.
-_NEG_INF = float(jnp.finfo(jnp.float32).min)
 
 
 def _param(
@@ -52,11 +52,6 @@ def _param(
 
 def _constrain(x: Array, names: tuple[str | None, ...]) -> Array:
     return nn.with_logical_constraint(x, names)
-
-
-def _softcap(x: Array, cap: float | None) -> Array:
-    """cap * tanh(x / cap): bounds |x| below cap, the identity near 0."""
-    return x if cap is None else cap * jnp.tanh(x / cap)
 
 
 def apply_rope(
@@ -77,26 +72,6 @@ def apply_rope(
     x1, x2 = jnp.split(x.astype(jnp.float32), 2, axis=-1)
     out = jnp.concatenate([x1 * cos - x2 * sin, x2 * cos + x1 * sin], axis=-1)
     return out.astype(x.dtype)
-
-
-def make_attention_mask(
-    segment_ids: Array, causal_attention: Array | None = None, *, bidirectional_prefix: bool
-) -> Array:
-    """Which keys each query may attend to: bool [B, L, L] (query, key).
-
-    Causal within each packed example (equal, non-zero segment ids). With
-    `bidirectional_prefix`, positions flagged in causal_attention [B, L] also attend to each
-    other in both directions (t5x's make_decoder_mask), the prefix-LM attention.
-    """
-    length = segment_ids.shape[-1]
-    index = jnp.arange(length)
-    allowed = index[None, :] <= index[:, None]  # [L, L]
-    allowed = jnp.broadcast_to(allowed, segment_ids.shape[:1] + allowed.shape)
-    if bidirectional_prefix and causal_attention is not None:
-        prefix = causal_attention.astype(bool)
-        allowed = allowed | (prefix[:, :, None] & prefix[:, None, :])
-    same_segment = segment_ids[:, :, None] == segment_ids[:, None, :]
-    return allowed & same_segment & (segment_ids[:, None, :] != 0)
 
 
 def batch_to_inputs(batch: Mapping[str, Array]) -> dict[str, Array | None]:
@@ -150,12 +125,11 @@ class Attention(nn.Module):
         self,
         x: Array,  # [B, L, D]
         positions: Array,  # [B, L]
-        mask: Array,  # [B, L, S] bool
+        mask: AttentionMask,  # queries [B, L], keys [B, S]
         *,
         window: int | Array,
         rope_base: float | Array,
         rope_scale: float | Array = 1.0,
-        cache_index: Array,  # [] int32: where these L tokens go in the cache
     ) -> Array:  # [B, L, D]
         cfg = self.config
         d, h, k, dh = cfg.embed_dim, cfg.num_heads, cfg.num_kv_heads, cfg.head_dim
@@ -188,31 +162,27 @@ class Attention(nn.Module):
         key = apply_rope(key, positions, rope_base, rope_scale)
         q = (q * cfg.query_scale).astype(dtype)
 
-        batch, length = x.shape[:2]
-        key_length = mask.shape[-1]
         if self.decode:
-            cache_shape = (batch, key_length, k, dh)
+            batch, cache_length = mask.kv_segment_ids.shape
+            cache_shape = (batch, cache_length, k, dh)
             cached_key = self.variable("cache", "cached_key", jnp.zeros, cache_shape, dtype)
             cached_value = self.variable("cache", "cached_value", jnp.zeros, cache_shape, dtype)
-            start = (0, cache_index, 0, 0)
+            start = (0, mask.q_offset, 0, 0)
             key = lax.dynamic_update_slice(cached_key.value, key.astype(dtype), start)
             value = lax.dynamic_update_slice(cached_value.value, value.astype(dtype), start)
             cached_key.value, cached_value.value = key, value  # [B, S, K, Dh]
 
-        # Sliding window on slot indices: within a packed example, or in the left-aligned
-        # decoding layout, index differences are position differences.
-        q_index = cache_index + jnp.arange(length)
-        distance = jnp.abs(q_index[:, None] - jnp.arange(key_length)[None, :])  # [L, S]
-        mask = mask & (distance < window)[None]
-
-        q = q.reshape(batch, length, k, h // k, dh)  # [B, L, K, G, Dh]
-        logits = jnp.einsum(
-            "blkgd,bskd->bkgls", q, key, preferred_element_type=jnp.float32
-        )  # [B, K, G, L, S]
-        logits = _softcap(logits, cfg.attn_logit_softcap)
-        logits = jnp.where(mask[:, None, None], logits, _NEG_INF)
-        probs = jax.nn.softmax(logits, axis=-1).astype(dtype)
-        out = jnp.einsum("bkgls,bskd->blkgd", probs, value).reshape(batch, length, h, dh)
+        out = attention.attend(
+            q,
+            key.astype(dtype),
+            value.astype(dtype),
+            mask,
+            impl=cfg.attention_impl,
+            window=window,
+            windows=cfg.layer_windows(),
+            logit_softcap=cfg.attn_logit_softcap,
+            decode=self.decode,
+        )  # [B, L, H, Dh]
         out = _constrain(out, ("batch", "length", "heads", "kv"))
         return jnp.einsum("blhk,hkd->bld", out, w_o.astype(dtype))
 
@@ -257,8 +227,7 @@ class Block(nn.Module):
         x: Array,  # [B, L, D]
         layer: tuple[int | Array, float | Array, float | Array],  # (window, rope base, scale)
         positions: Array,  # [B, L]
-        mask: Array,  # [B, L, S]
-        cache_index: Array,  # []
+        mask: AttentionMask,
     ) -> tuple[Array, None]:
         cfg = self.config
         window, rope_base, rope_scale = layer
@@ -271,7 +240,6 @@ class Block(nn.Module):
             window=window,
             rope_base=rope_base,
             rope_scale=rope_scale,
-            cache_index=cache_index,
         )
         if cfg.post_attn_norm:
             h = RMSNorm(cfg, name="post_attn_norm")(h)
@@ -292,7 +260,9 @@ _REMAT_POLICIES = {
 
 
 class Transformer(nn.Module):
-    """Decoder-only Transformer: tokens [B, L] -> float32 logits [B, L, V].
+    """Decoder-only Transformer: tokens [B, L] -> float32 logits [B, L, V], or the final
+    hidden states [B, L, D] (`return_hidden`) for the callers that unembed only the positions
+    they use (`unembed`, `logits_at`; the chunked loss and score of loss.py).
 
     Parameters: "embedding" [V, D], "layers_{i}/..." per block (or "layers/..." with a
     leading [N] axis when scan_layers), "final_norm/scale", and "unembed" [D, V] if untied.
@@ -308,19 +278,18 @@ class Transformer(nn.Module):
         self,
         tokens: Array,  # [B, L] int32
         positions: Array | None = None,  # [B, L]; default 0..L-1
-        segment_ids: Array | None = None,  # [B, L]; default all 1 (one example per row)
+        segment_ids: Array | None = None,  # [B, L]; default: one example per row, no padding
         causal_attention: Array | None = None,  # [B, L]; used with bidirectional_prefix
         *,
         deterministic: bool = True,
         decode: bool = False,
-    ) -> Array:  # [B, L, V] float32
+        return_hidden: bool = False,
+    ) -> Array:  # [B, L, V] float32 logits, or [B, L, D] hidden states (compute dtype)
         cfg = self.config
         length = tokens.shape[1]
         dtype = cfg.compute_dtype
         if positions is None:
             positions = jnp.broadcast_to(jnp.arange(length, dtype=jnp.int32), tokens.shape)
-        if segment_ids is None:
-            segment_ids = jnp.ones_like(tokens, dtype=jnp.int32)
 
         embed_init = nn.initializers.variance_scaling(
             1.0, "fan_in", "normal", in_axis=1, out_axis=0
@@ -340,12 +309,12 @@ class Transformer(nn.Module):
         x = _constrain(x, ("batch", "length", "embed"))
 
         if decode:
-            mask, cache_index = self._decode_mask(segment_ids, causal_attention)
+            mask = self._decode_mask(tokens, segment_ids, causal_attention)
         else:
-            mask = make_attention_mask(
-                segment_ids, causal_attention, bidirectional_prefix=cfg.bidirectional_prefix
-            )
-            cache_index = jnp.zeros((), jnp.int32)
+            prefix = None
+            if cfg.bidirectional_prefix and causal_attention is not None:
+                prefix = causal_attention.astype(bool)
+            mask = AttentionMask(segment_ids, segment_ids, prefix, prefix, jnp.zeros((), jnp.int32))
 
         block = Block
         if cfg.remat_policy != "none" and not decode:
@@ -362,7 +331,7 @@ class Transformer(nn.Module):
                 block,
                 variable_axes={"params": 0, "cache": 0, "intermediates": 0},
                 split_rngs={"params": True, "dropout": True},
-                in_axes=(0, nn.broadcast, nn.broadcast, nn.broadcast),
+                in_axes=(0, nn.broadcast, nn.broadcast),
                 length=cfg.num_layers,
                 metadata_params={nn.PARTITION_NAME: "layers"},
             )
@@ -375,62 +344,88 @@ class Transformer(nn.Module):
                 ),
                 positions,
                 mask,
-                cache_index,
             )
         else:
             for i in range(cfg.num_layers):
                 x, _ = block(cfg, decode=decode, deterministic=deterministic, name=f"layers_{i}")(
-                    x, (windows[i], bases[i], scales[i]), positions, mask, cache_index
+                    x, (windows[i], bases[i], scales[i]), positions, mask
                 )
 
         x = RMSNorm(cfg, name="final_norm")(x)
         if cfg.tie_embeddings:
-            logits = jnp.einsum("bld,vd->blv", x, embedding.astype(dtype))
+            weights = embedding
         else:
-            unembed = _param(
+            weights = _param(
                 self,
                 "unembed",
                 nn.initializers.variance_scaling(1.0, "fan_in", "normal"),
                 (cfg.embed_dim, cfg.vocab_size),
                 ("embed", "vocab"),
             )
-            logits = x @ unembed.astype(dtype)
-        logits = _softcap(logits.astype(jnp.float32), cfg.final_logit_softcap)
-        return _constrain(logits, ("batch", "length", "vocab"))
+        if return_hidden:
+            return x
+        return _constrain(unembed(cfg, weights, x), ("batch", "length", "vocab"))
 
     def _decode_mask(
-        self, segment_ids: Array, causal_attention: Array | None
-    ) -> tuple[Array, Array]:
-        """Mask [B, L, S] of L new tokens against the S cache slots, and their cache index.
+        self, tokens: Array, segment_ids: Array | None, causal_attention: Array | None
+    ) -> AttentionMask:
+        """The mask of L new tokens against the S cache slots (their offset: the cache index).
 
-        The cache remembers which slots hold real tokens (segment id != 0) and which are
-        prefix (bidirectional) tokens; its length S is fixed when the cache is created.
+        The cache remembers each slot's segment id (0: padding or not yet written) and prefix
+        flag; its length S is fixed when the cache is created.
         """
-        batch, length = segment_ids.shape
+        batch, length = tokens.shape
+        if segment_ids is None:
+            segment_ids = jnp.ones_like(tokens, dtype=jnp.int32)
         if causal_attention is None:
-            causal_attention = jnp.zeros_like(segment_ids)
+            causal_attention = jnp.zeros_like(tokens, dtype=jnp.int32)
         index = self.variable("cache", "index", lambda: jnp.zeros((), jnp.int32))
         # On creation (init_cache's model.init) the cache is as long as the given tokens.
-        valid = self.variable("cache", "key_valid", jnp.zeros, (batch, length), jnp.int32)
+        segments = self.variable("cache", "key_segment", jnp.zeros, (batch, length), jnp.int32)
         prefix = self.variable("cache", "key_prefix", jnp.zeros, (batch, length), jnp.int32)
         start = index.value
-        key_valid = lax.dynamic_update_slice(
-            valid.value, (segment_ids != 0).astype(jnp.int32), (0, start)
+        key_segment = lax.dynamic_update_slice(
+            segments.value, segment_ids.astype(jnp.int32), (0, start)
         )
         key_prefix = lax.dynamic_update_slice(
             prefix.value, causal_attention.astype(jnp.int32), (0, start)
         )
-        valid.value, prefix.value = key_valid, key_prefix
+        segments.value, prefix.value = key_segment, key_prefix
         index.value = start + length
-
-        q_index = start + jnp.arange(length)
-        k_index = jnp.arange(key_valid.shape[1])
-        allowed = (k_index[None, :] <= q_index[:, None])[None]  # [1, L, S]
+        q_prefix = kv_prefix = None
         if self.config.bidirectional_prefix:
-            allowed = allowed | (
-                causal_attention.astype(bool)[:, :, None] & key_prefix.astype(bool)[:, None, :]
-            )
-        return allowed & key_valid.astype(bool)[:, None, :], start
+            q_prefix, kv_prefix = causal_attention.astype(bool), key_prefix.astype(bool)
+        return AttentionMask(segment_ids, key_segment, q_prefix, kv_prefix, start)
+
+
+def unembed(config: TransformerConfig, weights: Array, hidden: Array) -> Array:
+    """float32 logits [..., V] of final hidden states [..., D] (`return_hidden=True`), the
+    final soft cap included: what Transformer.__call__ returns at those positions. `weights`
+    is output_weights(config, params)."""
+    weights = weights.astype(config.compute_dtype)
+    hidden = hidden.astype(config.compute_dtype)
+    if config.tie_embeddings:
+        logits = jnp.einsum("...d,vd->...v", hidden, weights)
+    else:
+        logits = jnp.einsum("...d,dv->...v", hidden, weights)
+    return softcap(logits.astype(jnp.float32), config.final_logit_softcap)
+
+
+def output_weights(config: TransformerConfig, params: Mapping[str, Any]) -> Array:
+    """The output projection in `params`: the embedding [V, D] if tied, else unembed [D, V]."""
+    return nn.unbox(params["embedding" if config.tie_embeddings else "unembed"])
+
+
+def logits_at(
+    config: TransformerConfig,
+    params: Mapping[str, Any],
+    hidden: Array,  # [B, L, D]
+    positions: Array,  # [B, T] int: indices into L
+) -> Array:  # [B, T, V] float32
+    """The logits of T positions per row only: the hidden states are gathered before the
+    unembedding, so no [B, L, V] array is built."""
+    gathered = jnp.take_along_axis(hidden, positions[..., None].astype(jnp.int32), axis=1)
+    return unembed(config, output_weights(config, params), gathered)
 
 
 def init_params(

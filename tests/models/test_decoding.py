@@ -67,8 +67,12 @@ def _uncached_greedy(config, params, prompt, new_tokens, eos_id=1):
 
 @pytest.mark.parametrize(
     "config",
-    [TINY, dataclasses.replace(TINY, scan_layers=True, bidirectional_prefix=True)],
-    ids=["plain", "scan+prefix"],
+    [
+        TINY,
+        dataclasses.replace(TINY, scan_layers=True, bidirectional_prefix=True),
+        dataclasses.replace(TINY, bidirectional_prefix=True, attention_impl="blockwise"),
+    ],
+    ids=["plain", "scan+prefix", "blockwise+prefix"],
 )
 def test_cached_greedy_equals_recomputing_the_prefix(config):
     params = _params(TINY)
@@ -141,3 +145,29 @@ def test_score_sums_target_log_probs():
     np.testing.assert_allclose(scores.token_logprobs, manual * weights, atol=1e-5)
     np.testing.assert_allclose(scores.sequence_logprobs, (manual * weights).sum(-1), atol=1e-4)
     assert scores.num_tokens.tolist() == [3.0, 5.0]
+
+
+@pytest.mark.parametrize("chunk", [2, 256])
+def test_score_unembeds_only_the_target_positions(chunk):
+    # max_targets gathers the hidden states of the weighted positions before the unembedding;
+    # the result equals the chunked full score, and a row with more targets than max_targets
+    # gets NaN (never a truncated sum).
+    config = dataclasses.replace(TINY, loss_chunk_length=chunk)
+    params, model = _params(config), Transformer(config)
+    tokens = jnp.asarray(np.random.default_rng(5).integers(2, 1000, (3, 9)), jnp.int32)
+    weights = jnp.array(
+        [[0, 0, 0, 0, 1, 1, 0, 0, 0], [0, 1, 1, 1, 0, 0, 0, 0, 0], [0] * 8 + [1]], jnp.int32
+    )
+    batch = {
+        "decoder_input_tokens": tokens,
+        "decoder_target_tokens": jnp.roll(tokens, -1, axis=1),
+        "decoder_loss_weights": weights,
+    }
+    full = jax.jit(lambda p, b: score(model, p, b))(params, batch)
+    gathered = jax.jit(lambda p, b: score(model, p, b, max_targets=3))(params, batch)
+    for got, want in zip(gathered, full, strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    short = jax.jit(lambda p, b: score(model, p, b, max_targets=2))(params, batch)
+    sums, want = np.asarray(short.sequence_logprobs), np.asarray(full.sequence_logprobs)
+    assert np.isnan(sums[1])
+    np.testing.assert_allclose(sums[[0, 2]], want[[0, 2]], atol=1e-5)

@@ -14,7 +14,14 @@ from flame_jax import partitioning
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.models.loss import compute_loss
 from flame_jax.models.testing import random_params
-from flame_jax.models.transformer import apply_rope, stack_layers, unstack_layers
+from flame_jax.models.transformer import (
+    apply_rope,
+    logits_at,
+    output_weights,
+    stack_layers,
+    unembed,
+    unstack_layers,
+)
 
 TINY = TransformerConfig(
     vocab_size=1000,
@@ -245,3 +252,60 @@ def test_linear_rope_scaling_and_attention_biases():
     np.testing.assert_allclose(
         _forward(config)(zero, tokens), _forward(unbiased)(without, tokens), atol=1e-5
     )
+
+
+def test_hidden_states_unembed_to_the_logits():
+    config = dataclasses.replace(TINY, tie_embeddings=False)
+    params, model = _params(config), Transformer(config)
+    tokens = _tokens((2, 12))
+    logits = _forward(config)(params, tokens)
+    hidden = jax.jit(lambda p, t: model.apply({"params": p}, t, return_hidden=True))(params, tokens)
+    assert hidden.shape == (2, 12, config.embed_dim)
+    weights = output_weights(config, params)
+    np.testing.assert_allclose(unembed(config, weights, hidden), logits, atol=1e-5)
+    positions = jnp.array([[0, 11, 5], [3, 3, 7]])
+    at = logits_at(config, params, hidden, positions)
+    want = jnp.take_along_axis(logits, positions[..., None], axis=1)
+    np.testing.assert_allclose(at, want, atol=1e-5)
+
+
+@pytest.mark.parametrize("scan", [False, True])
+def test_blockwise_attention_model_equals_the_reference(scan):
+    # Packed rows, padding, a bidirectional prefix, local windows, soft-capping and GQA
+    # through the whole model, values and parameter gradients; 600 tokens span five tiles.
+    config = dataclasses.replace(TINY, bidirectional_prefix=True, scan_layers=scan)
+    params = _params(config)
+    tokens = _tokens((2, 600))
+    segments = jnp.asarray([[1] * 300 + [2] * 290 + [0] * 10, [1] * 580 + [0] * 20], jnp.int32)
+    positions = jnp.asarray([[*range(300), *range(290), *[0] * 10], list(range(600))])
+    prefix = jnp.asarray([[1] * 140 + [0] * 160 + [1] * 60 + [0] * 240, [1] * 530 + [0] * 70])
+    inputs = dict(positions=positions, segment_ids=segments, causal_attention=prefix)
+
+    def loss(impl, params):
+        model = Transformer(dataclasses.replace(config, attention_impl=impl))
+        logits = model.apply({"params": params}, tokens, **inputs)
+        return jnp.sum(jnp.where(segments[..., None] > 0, logits, 0.0) ** 2) * 1e-3, logits
+
+    (_, got), got_grads = jax.jit(
+        jax.value_and_grad(functools.partial(loss, "blockwise"), has_aux=True)
+    )(params)
+    (_, want), want_grads = jax.jit(
+        jax.value_and_grad(functools.partial(loss, "reference"), has_aux=True)
+    )(params)
+    real = np.asarray(segments) > 0
+    np.testing.assert_allclose(np.asarray(got)[real], np.asarray(want)[real], atol=1e-4)
+    for g, w in zip(jax.tree.leaves(got_grads), jax.tree.leaves(want_grads), strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-3, atol=1e-5)
+
+
+def test_attention_impl_is_validated_in_the_config():
+    with pytest.raises(ValueError, match="attention_impl 'fast' not in"):
+        dataclasses.replace(TINY, attention_impl="fast")
+    with pytest.raises(ValueError, match="'cudnn' does not support attn_logit_softcap"):
+        dataclasses.replace(TINY, attention_impl="cudnn")
+    with pytest.raises(ValueError, match="'splash' does not support bidirectional_prefix"):
+        dataclasses.replace(TINY, attention_impl="splash", bidirectional_prefix=True)
+    # On this CPU an explicit kernel is refused when the model runs, naming the backend.
+    config = dataclasses.replace(TINY, attention_impl="splash")
+    with pytest.raises(ValueError, match="splash' does not support a TPU backend"):
+        _forward(config)(_params(TINY), _tokens((1, 128)))
