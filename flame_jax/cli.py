@@ -166,10 +166,13 @@ def _judge(args: argparse.Namespace) -> int:
     from flame_jax.data import registry  # noqa: PLC0415
     from flame_jax.data.readers import read_rows  # noqa: PLC0415
     from flame_jax.evaluation import report, suite  # noqa: PLC0415
+    from flame_jax.files import check_writable  # noqa: PLC0415
 
     _collection()
     task = registry.get_task(args.task)
+    check_writable(args.output)  # before any judging
     if args.input:
+        _check_input(args.input)
         records = list(task.render_rows(read_rows(args.input, source=task.source.name)))
     else:
         records, _ = suite.sample_records(
@@ -194,11 +197,20 @@ def _judge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_input(path: str) -> None:
+    if "://" not in path and not os.path.isfile(path):
+        what = "a directory" if os.path.isdir(path) else "missing"
+        raise FileNotFoundError(f"--input {path} is {what}: give a rows file (.jsonl, .csv, ...)")
+
+
 def _eval(args: argparse.Namespace) -> int:
     from flame_jax.evaluation import benchmarks, report  # noqa: PLC0415
     from flame_jax.judge import load_autorater  # noqa: PLC0415
 
     _collection()
+    report.check_output(args.output)  # before any judging
+    if args.input:
+        _check_input(args.input)
     judge = load_autorater(args.checkpoint, **_judge_options(args))
     result = benchmarks.run_benchmark(
         args.benchmark,
@@ -664,12 +676,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(handler, args)
 
 
+def _one_line(text: str) -> str:
+    """A message as one line: its lines joined (a list after a colon stays readable)."""
+    out = ""
+    for line in (part.strip() for part in text.splitlines()):
+        if line:
+            out += line if not out else (" " if out.endswith(":") else "; ") + line
+    return out
+
+
+def error_message(error: BaseException) -> str:
+    """The one line a user error is reported as: an OSError names its path."""
+    if isinstance(error, KeyError) and error.args:
+        return _one_line(str(error.args[0]))
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return _one_line(str(error))
+
+
 def _run(handler, args) -> int:
+    """Runs a subcommand; a user error (bad input, flag, file or path) is one line on stderr
+    and exit status 2, never a traceback."""
     try:
         return handler(args)
-    except (KeyError, ValueError, RuntimeError, FileNotFoundError) as e:
-        message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-        print(f"flame-jax: error: {message}", file=sys.stderr)
+    except (KeyError, ValueError, RuntimeError, OSError) as e:
+        print(f"flame-jax: error: {error_message(e)}", file=sys.stderr)
         return 2
 
 

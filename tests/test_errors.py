@@ -1,0 +1,113 @@
+"""Every user error ends in one line naming the culprit and a non-zero exit, never a traceback:
+each class of error driven through the command line (flame_jax.cli.main)."""
+
+import json
+import os
+
+import pytest
+
+from flame_jax import cli
+from flame_jax.training import checkpoints
+
+
+def _fails(capsys, argv, *expected):
+    """Runs the command; asserts a non-zero exit and one stderr line holding `expected`."""
+    assert cli.main(argv) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+@pytest.fixture()
+def train_argv(tmp_path, demo_vocab):
+    """A tiny demo run's flags: each error below is found before anything is compiled."""
+    return [
+        "train",
+        "--gin_file=gin/runs/demo.gin",
+        f'--gin.MODEL_DIR="{tmp_path / "run"}"',
+        f'--gin.VOCABULARY="{demo_vocab}"',
+        "--gin.TRAIN_STEPS=2",
+        "--gin.BATCH_SIZE=2",
+        "--gin_bindings=make_optimizer.warmup_steps=1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [
+        ("--gin.TRAIN_STEPS=abc", ("TRAIN_STEPS = abc", "bindings, line")),
+        ("--gin.TRAIN_STEPS=(1", ("unbalanced",)),
+        ('--gin.TRAIN_STEPS="2"', ("make_optimizer", "'<=' not supported")),
+        ('--gin_bindings=train.train_steps="2"', ("train.train_steps must be a positive integer",)),
+        ("--gin_bindings=train.train_steps=0", ("train.train_steps must be a positive integer",)),
+        ("--gin.BATCH_SIZE=-1", ("train.batch_size must be a positive integer, got -1",)),
+        ("--gin_bindings=train.foo=1", ("'train' doesn't have a parameter named 'foo'",)),
+        ("--gin_bindings=Nothing.x=1", ("No configurable matching 'Nothing'",)),
+        ("--gin_file=gin/runs/nope.gin", ("gin file gin/runs/nope.gin not found",)),
+        ("--gin_file=gin", ("gin file gin not found",)),
+        ('--gin.VOCABULARY="/nonexistent/v.model"', ("VOCABULARY", "/nonexistent/v.model")),
+        ('--gin.MIXTURE_OR_TASK_NAME="dem"', ("unknown mixture or task 'dem'",)),
+        ("--gin.TASK_FEATURE_LENGTHS={'inputs': -5}", ("train.task_feature_lengths",)),
+        ("--gin_bindings=train.mesh_shape={'data': 3}", ("needs 3 devices",)),
+        ("--gin_bindings=train.mesh_shape={'rows': 1}", ("train.mesh_shape",)),
+        ("--gin_bindings=train.num_microbatches=3", ("train.num_microbatches",)),
+        ("--gin_bindings=train.host_input='x'", ("train.host_input",)),
+        ("--gin_bindings=TransformerConfig.num_layers='x'", ("TransformerConfig.num_layers",)),
+        ("--gin_bindings=make_optimizer.name='zz'", ("unknown optimizer 'zz'",)),
+        ("--gin_bindings=train.dropout_rate=1.5", ("train.dropout_rate",)),
+    ],
+)
+def test_train_bad_bindings(capsys, train_argv, tmp_path, flag, expected):
+    _fails(capsys, [*train_argv, flag], *expected)
+    assert not (tmp_path / "run" / "checkpoints").exists()  # refused before any work
+
+
+def test_train_missing_required_macro(capsys, tmp_path):
+    _fails(capsys, ["train", "--gin_file=gin/runs/demo.gin"], "MODEL_DIR", "gin.REQUIRED")
+
+
+def test_second_trainer_on_one_model_dir_is_refused(capsys, train_argv, tmp_path):
+    (tmp_path / "run").mkdir()
+    with checkpoints.lock_model_dir(str(tmp_path / "run")):
+        err = _fails(capsys, train_argv, "is in use by another training run", f"pid {os.getpid()}")
+    assert "lock" in err
+
+
+def test_lock_is_released_with_its_holder(tmp_path):
+    with checkpoints.lock_model_dir(str(tmp_path)):
+        pass
+    with checkpoints.lock_model_dir(str(tmp_path)):  # released: taken again at once
+        pass
+
+
+def test_judge_bad_input_and_output_fail_before_judging(capsys, tmp_path):
+    checkpoint = str(tmp_path / "no_such_run")  # never loaded: the paths are checked first
+    base = ["judge", "--checkpoint", checkpoint, "--task", "demo_sorting"]
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("{}\n")
+    _fails(capsys, [*base, "--input", str(tmp_path / "missing.jsonl"), "--output", "o"], "missing")
+    _fails(capsys, [*base, "--input", str(tmp_path), "--output", "o"], "is a directory")
+    _fails(capsys, [*base, "--input", str(rows), "--output", str(tmp_path)], "is a directory")
+    _fails(
+        capsys, [*base, "--input", str(rows), "--output", f"{rows}/out.jsonl"], "not a directory"
+    )
+
+
+def test_eval_output_holding_other_files_is_refused_before_judging(capsys, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    argv = ["eval", "--checkpoint", str(tmp_path / "nope"), "--benchmark", "rewardbench"]
+    _fails(capsys, [*argv, "--output", str(tmp_path)], "notes.txt")
+    _fails(capsys, [*argv, "--output", str(tmp_path / "notes.txt")], "is a file")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_json_error_names_the_file(capsys, tmp_path):
+    bad = tmp_path / "run"
+    bad.mkdir()
+    (bad / "run.json").write_text("{not json")
+    _fails(
+        capsys, ["convert", "flame-to-hf", "--checkpoint", str(bad), "--output", "x"], "run.json"
+    )
+    json.dumps({})
