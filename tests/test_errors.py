@@ -3,6 +3,7 @@ each class of error driven through the command line (flame_jax.cli.main)."""
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +112,31 @@ def test_json_error_names_the_file(capsys, tmp_path):
         capsys, ["convert", "flame-to-hf", "--checkpoint", str(bad), "--output", "x"], "run.json"
     )
     json.dumps({})
+
+
+def _check_rows(capsys, data_dir) -> dict:
+    code = cli.main(
+        ["data", "check", "--data_dir", str(data_dir), "--sources", "hh_rlhf", "--json"]
+    )
+    rows = {(r["task"], r["split"]): r for r in json.loads(capsys.readouterr().out)}
+    return code, rows[("hh_rlhf_harmlessness", "test")]
+
+
+def test_data_check_rereads_a_file_corrupted_in_place(capsys, shared_data, tmp_path):
+    path = tmp_path / "hh_rlhf" / "harmless-base" / "test.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    data = (Path(shared_data) / "hh_rlhf" / "harmless-base" / "test.jsonl.gz").read_bytes()
+    path.write_bytes(data)
+    assert _check_rows(capsys, tmp_path)[1]["status"] == "present"
+    stat = path.stat()
+    middle = len(data) // 2  # same size, same modification time, other bytes
+    path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    code, row = _check_rows(capsys, tmp_path)
+    assert code == 1 and row["status"] == "error" and "test.jsonl.gz" in row["detail"]
+
+
+def test_data_check_reports_a_directory_where_a_file_should_be(capsys, tmp_path):
+    (tmp_path / "hh_rlhf" / "harmless-base" / "test.jsonl.gz").mkdir(parents=True)
+    code, row = _check_rows(capsys, tmp_path)
+    assert code == 1 and row["status"] == "error" and "is a directory" in row["detail"]

@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import http.client
 import os
+import socket
 import tarfile
 import tempfile
 import time
@@ -285,7 +286,11 @@ def download(
 
 
 class DownloadError(OSError):
-    """A download that was cut short, did not match its checksum, or an unusable archive."""
+    """A download that cannot be stored: an unusable archive, a directory in the way."""
+
+
+class IncompleteDownload(DownloadError):
+    """Fewer bytes than the Content-Length, or not the published sha256: worth another try."""
 
 
 # What a failed download or extraction raises: reported per file, never a traceback.
@@ -480,10 +485,14 @@ _OPENER = urllib.request.build_opener(_Redirects)
 
 
 def _transient(error: BaseException) -> bool:
-    """Worth another try: not a 4xx answer (gone, forbidden, unauthorized) except 408/429."""
+    """Worth another try: a 5xx, 408 or 429 answer, a cut or refused connection, a timeout, a
+    short or corrupted body; not a 4xx (gone, forbidden), a missing file or a full disk."""
     if isinstance(error, urllib.error.HTTPError):
         return error.code >= 500 or error.code in (408, 429)
-    return not isinstance(error, urllib.error.URLError) or not isinstance(error.reason, str)
+    if isinstance(error, urllib.error.URLError):
+        error = error.reason
+    transient = (IncompleteDownload, http.client.HTTPException, TimeoutError, ConnectionError)
+    return isinstance(error, (*transient, socket.gaierror))
 
 
 def _fetch(url: str, target: str, headers: dict[str, str]) -> None:
@@ -507,11 +516,11 @@ def _fetch_once(url: str, target: str, headers: dict[str, str]) -> None:
 
         def check(size: int, sha256: str) -> None:
             if expected_size is not None and expected_size.isdigit() and size != int(expected_size):
-                raise DownloadError(
+                raise IncompleteDownload(
                     f"{url}: the server sent {size:,} of {int(expected_size):,} bytes (cut short)"
                 )
             if expected_sha and sha256 != expected_sha:
-                raise DownloadError(
+                raise IncompleteDownload(
                     f"{url}: sha256 {sha256} differs from the published {expected_sha}"
                 )
 
