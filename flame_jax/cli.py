@@ -287,57 +287,63 @@ def _size(text: str) -> int:
     """Bytes from "5GB", "500MB", "2GiB" or a plain number."""
     units = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
     upper = text.strip().upper()
-    for unit, factor in sorted(units.items(), key=lambda kv: -len(kv[0])):
-        if upper.endswith(unit):
-            return int(float(upper[: -len(unit)]) * factor)
-    return int(upper)
+    try:
+        for unit, factor in sorted(units.items(), key=lambda kv: -len(kv[0])):
+            if upper.endswith(unit):
+                size = int(float(upper[: -len(unit)]) * factor)
+                break
+        else:
+            size = int(upper)
+    except ValueError:
+        size = 0
+    if size <= 0:
+        raise ValueError(f"--max_shard_size takes a size such as 5GB or 500MB, got {text!r}")
+    return size
 
 
 def _convert(args: argparse.Namespace) -> int:
     from flame_jax import convert  # noqa: PLC0415
 
-    try:
-        if args.command == "hf-to-flame":
-            mesh = dict(kv.split("=") for kv in args.mesh.split(",")) if args.mesh else None
-            result = convert.hf_to_flame(
-                args.hf_dir,
-                args.output,
-                scan_layers=args.scan_layers == "true",
-                param_dtype=args.param_dtype,
-                dtype=args.dtype,
-                mesh_shape={k: int(v) for k, v in mesh.items()} if mesh else None,
-                skip_vocabulary=args.skip_vocabulary,
-            )
-            vocab = f' --gin.VOCABULARY=\\"{result.vocabulary}\\"' if result.vocabulary else ""
-            print(
-                f"fine-tune it: flame-jax train --gin_file={result.gin_file} "
-                f"--gin_file=gin/runs/flame.gin{vocab} "
-                f'--gin.INITIAL_CHECKPOINT_PATH=\\"{result.output}\\" --gin.MODEL_DIR=...'
-            )
-            return 0
-        from flame_jax.training import manifest  # noqa: PLC0415
-
-        if not os.path.exists(args.checkpoint):
-            raise FileNotFoundError(f"checkpoint path {args.checkpoint} does not exist")
-        model_dir = manifest.find_model_dir(args.checkpoint)
-        run = manifest.read(model_dir)  # a training run's or an hf-to-flame output's
-        hf_metadata = args.hf_metadata
-        if hf_metadata is None:  # an hf-to-flame output keeps the original's in hf/
-            own = os.path.join(model_dir, "hf")
-            hf_metadata = own if os.path.isdir(own) else None
-        convert.flame_to_hf(
-            os.path.abspath(args.checkpoint),
-            run.model_config,
+    if args.command == "hf-to-flame":
+        result = convert.hf_to_flame(
+            args.hf_dir,
             args.output,
-            vocabulary=args.vocabulary or run.vocabulary,
-            hf_metadata=hf_metadata,
-            family=args.family,
+            scan_layers=args.scan_layers == "true",
+            param_dtype=args.param_dtype,
             dtype=args.dtype,
-            max_shard_bytes=_size(args.max_shard_size),
+            mesh_shape=_mesh_flag(args.mesh) if args.mesh else None,
+            skip_vocabulary=args.skip_vocabulary,
+            overwrite=args.overwrite,
+        )
+        vocab = f' --gin.VOCABULARY=\\"{result.vocabulary}\\"' if result.vocabulary else ""
+        print(
+            f"fine-tune it: flame-jax train --gin_file={result.gin_file} "
+            f"--gin_file=gin/runs/flame.gin{vocab} "
+            f'--gin.INITIAL_CHECKPOINT_PATH=\\"{result.output}\\" --gin.MODEL_DIR=...'
         )
         return 0
-    except (FileNotFoundError, FileExistsError) as e:
-        raise ValueError(str(e)) from e
+    from flame_jax.training import manifest  # noqa: PLC0415
+
+    if not os.path.exists(args.checkpoint):
+        raise FileNotFoundError(f"checkpoint path {args.checkpoint} does not exist")
+    model_dir = manifest.find_model_dir(args.checkpoint)
+    run = manifest.read(model_dir)  # a training run's or an hf-to-flame output's
+    hf_metadata = args.hf_metadata
+    if hf_metadata is None:  # an hf-to-flame output keeps the original's in hf/
+        own = os.path.join(model_dir, "hf")
+        hf_metadata = own if os.path.isdir(own) else None
+    convert.flame_to_hf(
+        os.path.abspath(args.checkpoint),
+        run.model_config,
+        args.output,
+        vocabulary=args.vocabulary or run.vocabulary,
+        hf_metadata=hf_metadata,
+        family=args.family,
+        dtype=args.dtype,
+        max_shard_bytes=_size(args.max_shard_size),
+        overwrite=args.overwrite,
+    )
+    return 0
 
 
 def _add_convert_parser(commands) -> None:
@@ -353,6 +359,7 @@ def _add_convert_parser(commands) -> None:
     imp.add_argument(
         "--skip_vocabulary", action="store_true", help="weights only: write no vocabulary"
     )
+    imp.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
     exp = sub.add_parser("flame-to-hf", help="a checkpoint -> a Hugging Face model folder")
     exp.add_argument("--checkpoint", required=True, help="a MODEL_DIR, a step, or an import")
     exp.add_argument("--output", required=True, help="the Hugging Face folder to write")
@@ -361,6 +368,7 @@ def _add_convert_parser(commands) -> None:
     exp.add_argument("--vocabulary", default=None, help="default: the run's or the import's")
     exp.add_argument("--hf_metadata", default=None, help="the imported model's hf/ folder")
     exp.add_argument("--family", default=None, help="gemma, gemma2, gemma3_text, llama, ...")
+    exp.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
 
 
 def _judge_options(args: argparse.Namespace) -> dict:
@@ -493,14 +501,26 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of s
     return parser
 
 
-def _parse_mesh(text: str) -> dict[str, int]:
+def _mesh_flag(text: str) -> dict[str, int]:
+    """--mesh AXIS=SIZE,... as make_mesh's arguments; ValueError naming the flag."""
     try:
         pairs = [part.split("=") for part in text.split(",") if part]
-        return {k.strip(): int(v) for k, v in pairs}
+        mesh = {k.strip(): int(v) for k, v in pairs}
+    except ValueError:
+        mesh = {}
+    if not mesh or set(mesh) - {"data", "fsdp", "model"}:
+        raise ValueError(
+            f"--mesh takes AXIS=SIZE pairs of data, fsdp and model, e.g. data=1,fsdp=32,model=8; "
+            f"got {text!r}"
+        )
+    return mesh
+
+
+def _parse_mesh(text: str) -> dict[str, int]:
+    try:
+        return _mesh_flag(text)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(
-            f"--mesh takes AXIS=SIZE pairs, e.g. data=1,fsdp=32,model=8; got {text!r}"
-        ) from e
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _plan(argv: Sequence[str]) -> int:
