@@ -3,6 +3,8 @@ each class of error driven through the command line (flame_jax.cli.main)."""
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +142,60 @@ def test_data_check_reports_a_directory_where_a_file_should_be(capsys, tmp_path)
     (tmp_path / "hh_rlhf" / "harmless-base" / "test.jsonl.gz").mkdir(parents=True)
     code, row = _check_rows(capsys, tmp_path)
     assert code == 1 and row["status"] == "error" and "is a directory" in row["detail"]
+
+
+SMALL = [  # a model and batches small enough that compiling and two steps take seconds
+    "--gin_bindings=TransformerConfig.embed_dim=32",
+    "--gin_bindings=TransformerConfig.mlp_dim=64",
+    "--gin_bindings=TransformerConfig.num_layers=1",
+    "--gin.TASK_FEATURE_LENGTHS={'inputs': 112, 'targets': 16}",
+    "--gin_bindings=train.eval_every=None",
+]
+
+
+def test_refused_resume_leaves_the_runs_files_untouched(capsys, train_argv, tmp_path):
+    assert cli.main([*train_argv, *SMALL]) == 0
+    run = tmp_path / "run"
+    before = {name: (run / name).read_bytes() for name in ("config.gin", "run.json")}
+    stamps = {name: (run / name).stat().st_mtime_ns for name in before}
+    capsys.readouterr()
+    _fails(
+        capsys,
+        [
+            *train_argv,
+            *SMALL,
+            "--gin_bindings=TransformerConfig.embed_dim=48",
+            "--gin.TRAIN_STEPS=4",
+        ],
+        "shape mismatch",
+        "checkpoints/2",
+    )
+    assert {name: (run / name).read_bytes() for name in before} == before
+    assert {name: (run / name).stat().st_mtime_ns for name in before} == stamps
+
+
+FULL_DISK = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))  # a disk that fills at 200 kB
+from flame_jax import cli
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_a_full_disk_during_a_save_is_one_line(train_argv, tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, *train_argv, *SMALL[-1:]],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert out.returncode == 2, out.stderr[-3000:]
+    assert "Traceback" not in out.stderr, out.stderr[-3000:]
+    assert "Event loop is closed" not in out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("flame-jax: error")]
+    assert len(errors) == 1, out.stderr[-3000:]
+    assert errors[0].startswith("flame-jax: error: saving step 2 to ")
+    assert "failed: File too large" in errors[0]
+    assert not (tmp_path / "run" / "checkpoints" / "2").exists()  # no partial checkpoint

@@ -34,8 +34,8 @@ import contextlib
 import fcntl
 import logging
 import os
-import re
 import socket
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -82,18 +82,52 @@ def lock_model_dir(model_dir: str) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-_CAUSES = re.compile(
-    r"RESOURCE_EXHAUSTED|No space left|Disk quota|File too large|Permission denied|"
-    r"Read-only file system|PERMISSION_DENIED",
-    re.IGNORECASE,
+_OS_REASONS = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "File too large",
+    "Permission denied",
+    "Read-only file system",
 )
 
 
 def _cause(error: BaseException) -> str:
-    """The informative line of a storage error (TensorStore's run to pages)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    line = next((x for x in lines if _CAUSES.search(x)), lines[0] if lines else repr(error))
-    return line if len(line) <= 300 else line[:300] + "..."
+    """A storage error in a line: the operating system's reason first when there is one (it
+    sits deep in TensorStore's page-long messages), then the message's start."""
+    text = " ".join(str(error).split()) or repr(error)
+    reason = next((r for r in _OS_REASONS if r in text), None)
+    head = text if len(text) <= 200 else text[:200] + " ..."
+    return f"{reason} ({head})" if reason else head
+
+
+class _QuietFailedSaves(logging.Filter):
+    """While a Checkpointer is open, a failed async save is reported once, as CheckpointError:
+    Orbax's logged traceback of it and TensorStore's late callbacks into the closed event loop
+    (hundreds of "Event loop is closed" tracebacks) are dropped; everything else passes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._previous = sys.unraisablehook
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and "orbax" in record.pathname)
+
+    def unraisable(self, unraisable) -> None:
+        if not (
+            isinstance(unraisable.exc_value, RuntimeError)
+            and "Event loop is closed" in str(unraisable.exc_value)
+        ):
+            self._previous(unraisable)
+
+    def __enter__(self) -> _QuietFailedSaves:
+        logging.getLogger("absl").addFilter(self)
+        sys.unraisablehook = self.unraisable
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("absl").removeFilter(self)
+        if sys.unraisablehook == self.unraisable:
+            sys.unraisablehook = self._previous
 
 
 def _default_sharding() -> jax.sharding.Sharding:
@@ -223,6 +257,8 @@ class Checkpointer:
         self._manager = ocp.CheckpointManager(
             self.directory, options=options, item_handlers=handlers
         )
+        self._pending: int | None = None  # the step of the save in flight
+        self._quiet = _QuietFailedSaves().__enter__()
 
     def save(self, state: TrainState, *, data_position: int, force: bool = False) -> bool:
         """Starts saving `state` at step int(state.step); returns whether a save started.
@@ -251,7 +287,9 @@ class Checkpointer:
         try:
             started = bool(self._manager.save(step, args=args, force=True))
         except Exception as e:  # a failed earlier async save surfaces here too
-            raise self._failed(e, step) from None
+            raise self._failed(e, self._pending or step) from None
+        if started:
+            self._pending = step
         if started:
             logging.info("checkpoint: saving step %d to %s", step, self.directory)
         return started
@@ -326,14 +364,17 @@ class Checkpointer:
         try:
             self._manager.wait_until_finished()
         except Exception as e:
-            raise self._failed(e) from None
+            raise self._failed(e, self._pending) from None
 
     def close(self) -> None:
         """Waits for the save in flight, then releases Orbax's threads."""
         try:
             self.wait()
         finally:
-            self._manager.close()
+            try:
+                self._manager.close()
+            finally:
+                self._quiet.__exit__()
 
     def __enter__(self) -> Checkpointer:
         return self
