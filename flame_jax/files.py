@@ -74,6 +74,25 @@ def check_writable(path: str, *, directory: bool = False) -> None:
         raise OutputError(f"cannot write {path}: {ancestor} is not writable")
 
 
+def _remove_stale(prefix: str) -> None:
+    """Deletes `prefix`PID directories whose process is gone (runs killed while staging)."""
+    parent, name = os.path.split(prefix)
+    for entry in os.listdir(parent or "."):
+        pid = entry[len(name) :]
+        if entry.startswith(name) and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(os.path.join(parent, entry), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        pass
+    return True
+
+
 @contextlib.contextmanager
 def staged_directory(target: str, *, replace: bool = False) -> Iterator[str]:
     """Yields a new empty directory beside `target` to write a set of files into; when the
@@ -84,6 +103,7 @@ def staged_directory(target: str, *, replace: bool = False) -> Iterator[str]:
     check_writable(target, directory=True)
     if os.path.isdir(target) and os.listdir(target) and not replace:
         raise OutputError(f"{target} exists and is not empty: choose a new output or overwrite it")
+    _remove_stale(f"{target}.partial-")
     staging = f"{target}.partial-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging)

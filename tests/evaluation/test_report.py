@@ -40,6 +40,14 @@ def test_a_result_set_replaces_the_previous_one_whole(tmp_path, monkeypatch):
     assert '"score": 0.75' in Path(paths["predictions"]).read_text()
 
 
+def test_a_killed_runs_staging_directory_is_cleared(tmp_path):
+    dead = tmp_path / "results.partial-999999999"  # no such process
+    dead.mkdir()
+    (dead / "predictions.jsonl").write_text("half")
+    report.write(_result(0.5), str(tmp_path / "results"))
+    assert sorted(os.listdir(tmp_path)) == ["results"]
+
+
 def test_an_output_holding_other_files_is_refused(tmp_path):
     (tmp_path / "mine.txt").write_text("keep")
     with pytest.raises(ValueError, match=r"mine\.txt"):
