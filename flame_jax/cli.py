@@ -36,12 +36,16 @@ def _collection():
 
 
 def _data_dir(flag: str | None) -> str | None:
-    """--data_dir, else the FLAME_DATA_DIR environment variable (read here, at the door)."""
+    """--data_dir, else the FLAME_DATA_DIR environment variable (read here, at the door); a
+    local path that is there but not a directory is an error."""
     path = flag or os.environ.get("FLAME_DATA_DIR") or None
     if path:
         from flame_jax.data.sources import absolute_path  # noqa: PLC0415
 
-        return absolute_path(path)
+        path = absolute_path(path)
+        if "://" not in path and os.path.exists(path) and not os.path.isdir(path):
+            raise NotADirectoryError(f"data dir {path} is a file, not a directory")
+        return path
     return None
 
 
@@ -98,7 +102,7 @@ def _data(args: argparse.Namespace) -> int:
         return 0
     if args.command == "download":
         failed = 0
-        for report in datadir.download_sources(args.data_dir, args.sources):
+        for report in datadir.download_sources(_data_dir(args.data_dir), args.sources):
             line = f"{report.source}: {len(report.fetched)} fetched, {len(report.present)} present"
             if report.failed:
                 failed += len(report.failed)
@@ -109,7 +113,10 @@ def _data(args: argparse.Namespace) -> int:
                 line += f"; manual step: {report.manual}"
             print(line, flush=True)
         return 1 if failed else 0
-    rows = datadir.check(args.data_dir, args.sources)
+    root = _data_dir(args.data_dir)
+    if "://" not in root and not os.path.isdir(root):
+        raise FileNotFoundError(f"no data dir at {root}")
+    rows = datadir.check(root, args.sources)
     frame = pd.DataFrame([dataclasses.asdict(r) for r in rows])
     _print_frame(frame, args.json)
     errors = sum(r.status == "error" for r in rows)
@@ -553,18 +560,18 @@ def _plan(argv: Sequence[str]) -> int:
     batch_size = args.batch_size or train["batch_size"]
     length = args.sequence_length or train["task_feature_lengths"]
     if not batch_size or not length:
-        parser.error(
+        raise ValueError(
             "the gin files bind no train.batch_size / task_feature_lengths (add a run gin) "
             "and --batch_size / --sequence_length are not given"
         )
     if not args.topology and not args.devices:
-        parser.error("give --topology (e.g. v5p-512) or --devices N")
+        raise ValueError("give --topology (e.g. v5p-512) or --devices N")
     if not args.topology and args.chip:  # the slice of that many chips, by its name
         chip = chips.CHIPS[args.chip]
         prefix = "v5litepod" if chip.name == "v5e" else chip.name
         args.topology = f"{prefix}-{args.devices * chip.cores_per_chip}"
     if not args.topology and not args.hbm_gib:
-        parser.error("with --devices, give --chip or --hbm_gib")
+        raise ValueError("with --devices, give --chip or --hbm_gib")
     num_devices = args.devices or chips.parse_topology(args.topology).num_chips
     hbm = (
         args.hbm_gib * chips.GIB

@@ -156,7 +156,7 @@ def parse_flags(
             rest.append(arg)
     args = parser.parse_args(rest)
     if not args.gin_file:
-        parser.error("at least one --gin_file is required (e.g. gin/runs/demo.gin)")
+        raise ConfigError("at least one --gin_file is required (e.g. gin/runs/demo.gin)")
     paths = [p for p in args.gin_search_paths.split(",") if p]
     return args, args.gin_bindings + bindings, [*paths, ".", REPO_ROOT]
 

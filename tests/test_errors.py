@@ -138,6 +138,19 @@ def test_data_check_rereads_a_file_corrupted_in_place(capsys, shared_data, tmp_p
     assert code == 1 and row["status"] == "error" and "test.jsonl.gz" in row["detail"]
 
 
+def test_data_dir_that_is_a_file_or_missing(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    _fails(capsys, ["data", "check", "--data_dir", str(tmp_path / "file")], "is a file")
+    _fails(capsys, ["data", "check", "--data_dir", str(tmp_path / "nowhere")], "no data dir at")
+    argv = ["mixture", "describe", "flame", "--data_dir", str(tmp_path / "file")]
+    _fails(capsys, argv, "is a file")
+
+
+def test_plan_and_train_flag_errors(capsys):
+    _fails(capsys, ["train"], "--gin_file is required")
+    _fails(capsys, ["plan", "--gin_file=gin/runs/demo.gin", "--analytic"], "give --topology")
+
+
 def test_data_check_reports_a_directory_where_a_file_should_be(capsys, tmp_path):
     (tmp_path / "hh_rlhf" / "harmless-base" / "test.jsonl.gz").mkdir(parents=True)
     code, row = _check_rows(capsys, tmp_path)
