@@ -1,6 +1,7 @@
 """Every user error ends in one line naming the culprit and a non-zero exit, never a traceback:
 each class of error driven through the command line (flame_jax.cli.main)."""
 
+import gzip
 import json
 import os
 import subprocess
@@ -212,3 +213,20 @@ def test_a_full_disk_during_a_save_is_one_line(train_argv, tmp_path):
     assert errors[0].startswith("flame-jax: error: saving step 2 to ")
     assert "failed: File too large" in errors[0]
     assert not (tmp_path / "run" / "checkpoints" / "2").exists()  # no partial checkpoint
+
+
+def test_a_bad_row_met_while_training_is_named(capsys, train_argv, tmp_path, shared_data):
+    good = gzip.decompress(
+        (Path(shared_data) / "hh_rlhf" / "harmless-base" / "test.jsonl.gz").read_bytes()
+    ).splitlines()[:3]
+    path = tmp_path / "data" / "hh_rlhf" / "harmless-base" / "train.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(b"\n".join([*good, b'{"chosen": 3, "rejected": "x"}']) + b"\n"))
+    argv = [
+        *train_argv,
+        *SMALL,
+        '--gin.MIXTURE_OR_TASK_NAME="hh_rlhf_harmlessness"',
+        f"--gin_bindings=train.data_dir={str(tmp_path / 'data')!r}",
+        "--gin.TASK_FEATURE_LENGTHS={'inputs': 1024, 'targets': 16}",
+    ]
+    _fails(capsys, argv, "harmless-base/train.jsonl.gz, row 4, field 'chosen'")

@@ -17,11 +17,13 @@ passes are written atomically, so a refused resume never overwrites them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import flax.linen as nn
@@ -30,10 +32,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import seqio
+import tensorflow as tf
 
 from flame_jax import files, partitioning
 from flame_jax.data import cache, features, mixtures
 from flame_jax.data.codec import Codec
+from flame_jax.data.readers import DataError
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import checkpoints, manifest, metrics, steps
 from flame_jax.training.state import TrainState
@@ -201,7 +205,8 @@ def train(  # noqa: PLR0912, PLR0915  (one linear run: set-up, data, loop)
         start = time.perf_counter()
         try:
             while step < train_steps:
-                batch = to_global(next(batches), mesh)
+                with _input_errors():
+                    batch = to_global(next(batches), mesh)
                 state, step_metrics = train_fn(state, batch, dropout_rng)
                 data_position += 1
                 step += 1
@@ -320,6 +325,21 @@ def _check_arguments(args: Mapping[str, Any]) -> None:  # noqa: PLR0912  (one ch
         mixtures.get(args["eval_mixture_or_task_name"])
 
 
+@contextlib.contextmanager
+def _input_errors() -> Iterator[None]:
+    """A bad row stops tf.data with a page-long OpError around the DataError that names it:
+    re-raised as that DataError (source, file, row, field), one line."""
+    try:
+        yield
+    except tf.errors.OpError as e:
+        found = re.search(r"DataError: (.+)", e.message)
+        if found:
+            raise DataError(found.group(1).strip()) from None
+        raise RuntimeError(
+            f"reading the data failed: {' '.join(e.message.split())[:300]}"
+        ) from None
+
+
 def _check_finite(fetched: Sequence[Mapping[str, Any]], step: int, checkpointer) -> None:
     bad = [i for i, m in enumerate(fetched) if not int(m["finite"])]
     if bad:
@@ -352,7 +372,9 @@ def _evaluate(
 ) -> dict[str, float]:
     """Token loss and accuracy on the first `num_batches` batches of a held-out split."""
     sums = {"loss_sum": 0.0, "tokens": 0.0, "correct": 0.0}
-    for batch in dataset.take(num_batches).as_numpy_iterator():
+    with _input_errors():
+        batches = list(dataset.take(num_batches).as_numpy_iterator())
+    for batch in batches:
         if next(iter(batch.values())).shape[0] != host_batch_size:
             break  # a short last batch cannot be laid out on the mesh; eval is a sample anyway
         out = jax.device_get(eval_fn(params, to_global(batch, mesh)))
