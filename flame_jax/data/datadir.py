@@ -3,21 +3,21 @@
     flame-jax data download --data_dir D [--sources hh_rlhf shp ...] [--dry_run]
     flame-jax data check --data_dir D [--sources ...]
 
-`check` reads every split of every task and reports, per task and split: present (with
-example and skip counts), missing (which files), or error (the first schema error, naming
-file, row and field; a directory or an unreadable file where a file should be). Counts are
-cached under the sha256 of the files' content, not their size and modification time: `check`
-is how a user verifies a data dir, so a file corrupted in place is read again, never vouched
-for by the cache.
+`check` reads every split of every task (through the cached counts) and reports, per task
+and split: present (with example and skip counts), missing (which files), or error (the
+first schema error, naming file, row and field; a directory or an unreadable file where a
+file should be). The counts cache is keyed on size and modification time; `check` vouches
+for content, so it also records each split's sha256 digests and drops a cached count whose
+files' content changed (a file corrupted in place keeps its size and time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
-from collections import Counter
 from collections.abc import Sequence
 
 from flame_jax.data import registry
@@ -99,9 +99,52 @@ class CheckRow:
     detail: str = ""
 
 
+def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
+    """The state of every task split of the chosen sources under `root`."""
+    rows = []
+    declared = registry.source_files()
+    for source in sources(names):
+        for file in declared.get(source.name, (None, ()))[1]:  # files no task reads
+            problem = _file_problem(source.path(file, root))
+            status = "error" if problem else "present" if source.has(file, root) else "missing"
+            rows.append(
+                CheckRow(source.name, "-", "-", status, detail=problem or f"{status}: {file}")
+            )
+        for task in registry.tasks():
+            if task.source != source:
+                continue
+            for split in task.splits:
+                try:
+                    _drop_stale_count(task, split, root)
+                    counts = registry.count(task, split, root)
+                except (DataError, OSError, EOFError) as e:
+                    detail = " ".join(str(e).split())
+                    rows.append(CheckRow(source.name, task.name, split, "error", detail=detail))
+                    continue
+                if counts.missing:
+                    shown = ", ".join(counts.missing[:3])
+                    more = len(counts.missing) - 3
+                    detail = f"missing: {shown}" + (f" (+{more} more files)" if more > 0 else "")
+                    rows.append(CheckRow(source.name, task.name, split, "missing", detail=detail))
+                else:
+                    skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.skipped.items()))
+                    rows.append(
+                        CheckRow(
+                            source.name,
+                            task.name,
+                            split,
+                            "present",
+                            counts.num_examples,
+                            sum(counts.skipped.values()),
+                            f"skipped: {skipped}" if skipped else "",
+                        )
+                    )
+    return rows
+
+
 def _file_problem(path: str) -> str | None:
-    """Why `path` cannot be read as a file (local paths), or None."""
-    if is_remote(path):
+    """Why an existing local `path` cannot be read as a file, or None."""
+    if is_remote(path) or not os.path.exists(path):
         return None
     if os.path.isdir(path):
         return f"{path} is a directory, not a file"
@@ -118,68 +161,29 @@ def _content_digest(path: str) -> str:
     return digest.hexdigest()
 
 
-def _verified_count(task: registry.FlameTask, split: str, root: str) -> registry.Counts:
-    """The split's counts, cached under its files' content (see the module docstring)."""
-    key = [task.name, task.version, split]
-    key += [_content_digest(task.source.path(f, root)) for f in task.files(split)]
-    digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:32]
-    path = os.path.join(registry.cache_dir(), "checked", f"{digest}.json")
-    if os.path.isfile(path):
-        with open(path) as f:
-            cached = json.load(f)
-        return registry.Counts(cached["num_examples"], cached["skipped"])
-    skipped: Counter = Counter()
-    n = sum(1 for _ in task.records(split, root, skipped))
-    write_atomically(path, json.dumps({"num_examples": n, "skipped": dict(skipped)}))
-    return registry.Counts(n, dict(skipped))
-
-
-def _split_row(source: Source, task: registry.FlameTask, split: str, root: str) -> CheckRow:
-    files = [] if isinstance(source.host, Generated) else task.files(split)
-    paths = [source.path(f, root) for f in files]
-    problems = [p for p in map(_file_problem, filter(exists, paths)) if p]
-    if problems:
-        return CheckRow(source.name, task.name, split, "error", detail=problems[0])
-    try:
-        missing = task.missing_files(split, root)
-        if missing:
-            shown = ", ".join(missing[:3])
-            more = len(missing) - 3
-            detail = f"missing: {shown}" + (f" (+{more} more files)" if more > 0 else "")
-            return CheckRow(source.name, task.name, split, "missing", detail=detail)
-        counts = (
-            registry.count(task, split, root) if not files else _verified_count(task, split, root)
-        )
-    except (DataError, OSError, EOFError) as e:
-        return CheckRow(source.name, task.name, split, "error", detail=" ".join(str(e).split()))
-    skipped = ", ".join(f"{k}={v}" for k, v in sorted(counts.skipped.items()))
-    return CheckRow(
-        source.name,
-        task.name,
-        split,
-        "present",
-        counts.num_examples,
-        sum(counts.skipped.values()),
-        f"skipped: {skipped}" if skipped else "",
-    )
-
-
-def check(root: str, names: Sequence[str] | None = None) -> list[CheckRow]:
-    """The state of every task split of the chosen sources under `root`."""
-    rows = []
-    declared = registry.source_files()
-    for source in sources(names):
-        for file in declared.get(source.name, (None, ()))[1]:  # files no task reads
-            path = source.path(file, root)
-            problem = _file_problem(path) if exists(path) else None
-            status = "error" if problem else "present" if exists(path) else "missing"
-            rows.append(
-                CheckRow(source.name, "-", "-", status, detail=problem or f"{status}: {file}")
-            )
-        for task in registry.tasks():
-            if task.source == source:
-                rows += [_split_row(source, task, split, root) for split in task.splits]
-    return rows
+def _drop_stale_count(task: registry.FlameTask, split: str, root: str) -> None:
+    """Drops the cached count of a split whose files' sha256 differ from those recorded at
+    the last check (see the module docstring); OSError naming a file that is no file."""
+    if isinstance(task.source.host, Generated):
+        return
+    paths = [task.source.path(f, root) for f in task.files(split)]
+    if not all(exists(p) for p in paths):
+        return  # reported missing by the count
+    for path in paths:
+        problem = _file_problem(path)
+        if problem:
+            raise IsADirectoryError(problem) if os.path.isdir(path) else PermissionError(problem)
+    key = registry._fingerprint(task, split, root)  # the count cache's key (size and time)
+    seen = os.path.join(registry.cache_dir(), "checked", f"{key}.json")
+    digests = [_content_digest(p) for p in paths]
+    recorded = None
+    if os.path.isfile(seen):
+        with open(seen) as f:
+            recorded = json.load(f)
+    if recorded != digests:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(registry.cache_dir(), "counts", f"{key}.json"))
+        write_atomically(seen, json.dumps(digests))
 
 
 def source_summary(rows: Sequence[CheckRow]) -> dict[str, list[str]]:
