@@ -38,12 +38,16 @@ def _collection():
 
 
 def _data_dir(flag: str | None) -> str | None:
-    """--data_dir, else the FLAME_DATA_DIR environment variable (read here, at the door)."""
+    """--data_dir, else the FLAME_DATA_DIR environment variable (read here, at the door); a
+    local path that is there but not a directory is an error."""
     path = flag or os.environ.get("FLAME_DATA_DIR") or None
     if path:
         from flame_jax.data.sources import absolute_path  # noqa: PLC0415
 
-        return absolute_path(path)
+        path = absolute_path(path)
+        if "://" not in path and os.path.exists(path) and not os.path.isdir(path):
+            raise NotADirectoryError(f"data dir {path} is a file, not a directory")
+        return path
     return None
 
 
@@ -100,7 +104,7 @@ def _data(args: argparse.Namespace) -> int:
         return 0
     if args.command == "download":
         failed = 0
-        for report in datadir.download_sources(args.data_dir, args.sources):
+        for report in datadir.download_sources(_data_dir(args.data_dir), args.sources):
             line = f"{report.source}: {len(report.fetched)} fetched, {len(report.present)} present"
             if report.failed:
                 failed += len(report.failed)
@@ -113,8 +117,11 @@ def _data(args: argparse.Namespace) -> int:
         return 1 if failed else 0
     from flame_jax.data import registry  # noqa: PLC0415
 
+    root = _data_dir(args.data_dir)
+    if "://" not in root and not os.path.isdir(root):
+        raise FileNotFoundError(f"no data dir at {root}")
     budget = registry.Budget(share=args.max_bad_share, count=args.max_bad_rows, strict=args.strict)
-    rows = datadir.check(args.data_dir, args.sources, budget)
+    rows = datadir.check(root, args.sources, budget)
     frame = pd.DataFrame([dataclasses.asdict(r) for r in rows])
     _print_frame(frame, args.json)
     errors = sum(r.status == "error" for r in rows)
@@ -172,10 +179,13 @@ def _judge(args: argparse.Namespace) -> int:
     from flame_jax.data import registry  # noqa: PLC0415
     from flame_jax.data.readers import read_rows  # noqa: PLC0415
     from flame_jax.evaluation import report, suite  # noqa: PLC0415
+    from flame_jax.files import check_writable  # noqa: PLC0415
 
     _collection()
     task = registry.get_task(args.task)
+    check_writable(args.output)  # before any judging
     if args.input:
+        _check_input(args.input)
         records = list(task.render_rows(read_rows(args.input, source=task.source.name)))
     else:
         records, _ = suite.sample_records(
@@ -200,11 +210,20 @@ def _judge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_input(path: str) -> None:
+    if "://" not in path and not os.path.isfile(path):
+        what = "a directory" if os.path.isdir(path) else "missing"
+        raise FileNotFoundError(f"--input {path} is {what}: give a rows file (.jsonl, .csv, ...)")
+
+
 def _eval(args: argparse.Namespace) -> int:
     from flame_jax.evaluation import benchmarks, report  # noqa: PLC0415
     from flame_jax.judge import load_autorater  # noqa: PLC0415
 
     _collection()
+    report.check_output(args.output)  # before any judging
+    if args.input:
+        _check_input(args.input)
     judge = load_autorater(args.checkpoint, **_judge_options(args))
     result = benchmarks.run_benchmark(
         args.benchmark,
@@ -328,57 +347,63 @@ def _size(text: str) -> int:
     """Bytes from "5GB", "500MB", "2GiB" or a plain number."""
     units = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30}
     upper = text.strip().upper()
-    for unit, factor in sorted(units.items(), key=lambda kv: -len(kv[0])):
-        if upper.endswith(unit):
-            return int(float(upper[: -len(unit)]) * factor)
-    return int(upper)
+    try:
+        for unit, factor in sorted(units.items(), key=lambda kv: -len(kv[0])):
+            if upper.endswith(unit):
+                size = int(float(upper[: -len(unit)]) * factor)
+                break
+        else:
+            size = int(upper)
+    except ValueError:
+        size = 0
+    if size <= 0:
+        raise ValueError(f"--max_shard_size takes a size such as 5GB or 500MB, got {text!r}")
+    return size
 
 
 def _convert(args: argparse.Namespace) -> int:
     from flame_jax import convert  # noqa: PLC0415
 
-    try:
-        if args.command == "hf-to-flame":
-            mesh = dict(kv.split("=") for kv in args.mesh.split(",")) if args.mesh else None
-            result = convert.hf_to_flame(
-                args.hf_dir,
-                args.output,
-                scan_layers=args.scan_layers == "true",
-                param_dtype=args.param_dtype,
-                dtype=args.dtype,
-                mesh_shape={k: int(v) for k, v in mesh.items()} if mesh else None,
-                skip_vocabulary=args.skip_vocabulary,
-            )
-            vocab = f' --gin.VOCABULARY=\\"{result.vocabulary}\\"' if result.vocabulary else ""
-            print(
-                f"fine-tune it: flame-jax train --gin_file={result.gin_file} "
-                f"--gin_file=gin/runs/flame.gin{vocab} "
-                f'--gin.INITIAL_CHECKPOINT_PATH=\\"{result.output}\\" --gin.MODEL_DIR=...'
-            )
-            return 0
-        from flame_jax.training import manifest  # noqa: PLC0415
-
-        if not os.path.exists(args.checkpoint):
-            raise FileNotFoundError(f"checkpoint path {args.checkpoint} does not exist")
-        model_dir = manifest.find_model_dir(args.checkpoint)
-        run = manifest.read(model_dir)  # a training run's or an hf-to-flame output's
-        hf_metadata = args.hf_metadata
-        if hf_metadata is None:  # an hf-to-flame output keeps the original's in hf/
-            own = os.path.join(model_dir, "hf")
-            hf_metadata = own if os.path.isdir(own) else None
-        convert.flame_to_hf(
-            os.path.abspath(args.checkpoint),
-            run.model_config,
+    if args.command == "hf-to-flame":
+        result = convert.hf_to_flame(
+            args.hf_dir,
             args.output,
-            vocabulary=args.vocabulary or run.vocabulary,
-            hf_metadata=hf_metadata,
-            family=args.family,
+            scan_layers=args.scan_layers == "true",
+            param_dtype=args.param_dtype,
             dtype=args.dtype,
-            max_shard_bytes=_size(args.max_shard_size),
+            mesh_shape=_mesh_flag(args.mesh) if args.mesh else None,
+            skip_vocabulary=args.skip_vocabulary,
+            overwrite=args.overwrite,
+        )
+        vocab = f' --gin.VOCABULARY=\\"{result.vocabulary}\\"' if result.vocabulary else ""
+        print(
+            f"fine-tune it: flame-jax train --gin_file={result.gin_file} "
+            f"--gin_file=gin/runs/flame.gin{vocab} "
+            f'--gin.INITIAL_CHECKPOINT_PATH=\\"{result.output}\\" --gin.MODEL_DIR=...'
         )
         return 0
-    except (FileNotFoundError, FileExistsError) as e:
-        raise ValueError(str(e)) from e
+    from flame_jax.training import manifest  # noqa: PLC0415
+
+    if not os.path.exists(args.checkpoint):
+        raise FileNotFoundError(f"checkpoint path {args.checkpoint} does not exist")
+    model_dir = manifest.find_model_dir(args.checkpoint)
+    run = manifest.read(model_dir)  # a training run's or an hf-to-flame output's
+    hf_metadata = args.hf_metadata
+    if hf_metadata is None:  # an hf-to-flame output keeps the original's in hf/
+        own = os.path.join(model_dir, "hf")
+        hf_metadata = own if os.path.isdir(own) else None
+    convert.flame_to_hf(
+        os.path.abspath(args.checkpoint),
+        run.model_config,
+        args.output,
+        vocabulary=args.vocabulary or run.vocabulary,
+        hf_metadata=hf_metadata,
+        family=args.family,
+        dtype=args.dtype,
+        max_shard_bytes=_size(args.max_shard_size),
+        overwrite=args.overwrite,
+    )
+    return 0
 
 
 def _add_convert_parser(commands) -> None:
@@ -394,6 +419,7 @@ def _add_convert_parser(commands) -> None:
     imp.add_argument(
         "--skip_vocabulary", action="store_true", help="weights only: write no vocabulary"
     )
+    imp.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
     exp = sub.add_parser("flame-to-hf", help="a checkpoint -> a Hugging Face model folder")
     exp.add_argument("--checkpoint", required=True, help="a MODEL_DIR, a step, or an import")
     exp.add_argument("--output", required=True, help="the Hugging Face folder to write")
@@ -402,6 +428,7 @@ def _add_convert_parser(commands) -> None:
     exp.add_argument("--vocabulary", default=None, help="default: the run's or the import's")
     exp.add_argument("--hf_metadata", default=None, help="the imported model's hf/ folder")
     exp.add_argument("--family", default=None, help="gemma, gemma2, gemma3_text, llama, ...")
+    exp.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
 
 
 def _judge_options(args: argparse.Namespace) -> dict:
@@ -558,14 +585,26 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of s
     return parser
 
 
-def _parse_mesh(text: str) -> dict[str, int]:
+def _mesh_flag(text: str) -> dict[str, int]:
+    """--mesh AXIS=SIZE,... as make_mesh's arguments; ValueError naming the flag."""
     try:
         pairs = [part.split("=") for part in text.split(",") if part]
-        return {k.strip(): int(v) for k, v in pairs}
+        mesh = {k.strip(): int(v) for k, v in pairs}
+    except ValueError:
+        mesh = {}
+    if not mesh or set(mesh) - {"data", "fsdp", "model"}:
+        raise ValueError(
+            f"--mesh takes AXIS=SIZE pairs of data, fsdp and model, e.g. data=1,fsdp=32,model=8; "
+            f"got {text!r}"
+        )
+    return mesh
+
+
+def _parse_mesh(text: str) -> dict[str, int]:
+    try:
+        return _mesh_flag(text)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(
-            f"--mesh takes AXIS=SIZE pairs, e.g. data=1,fsdp=32,model=8; got {text!r}"
-        ) from e
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _plan(argv: Sequence[str]) -> int:
@@ -598,18 +637,18 @@ def _plan(argv: Sequence[str]) -> int:
     batch_size = args.batch_size or train["batch_size"]
     length = args.sequence_length or train["task_feature_lengths"]
     if not batch_size or not length:
-        parser.error(
+        raise ValueError(
             "the gin files bind no train.batch_size / task_feature_lengths (add a run gin) "
             "and --batch_size / --sequence_length are not given"
         )
     if not args.topology and not args.devices:
-        parser.error("give --topology (e.g. v5p-512) or --devices N")
+        raise ValueError("give --topology (e.g. v5p-512) or --devices N")
     if not args.topology and args.chip:  # the slice of that many chips, by its name
         chip = chips.CHIPS[args.chip]
         prefix = "v5litepod" if chip.name == "v5e" else chip.name
         args.topology = f"{prefix}-{args.devices * chip.cores_per_chip}"
     if not args.topology and not args.hbm_gib:
-        parser.error("with --devices, give --chip or --hbm_gib")
+        raise ValueError("with --devices, give --chip or --hbm_gib")
     num_devices = args.devices or chips.parse_topology(args.topology).num_chips
     hbm = (
         args.hbm_gib * chips.GIB
@@ -742,12 +781,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(handler, args)
 
 
+def _one_line(text: str) -> str:
+    """A message as one line: its lines joined (a list after a colon stays readable)."""
+    out = ""
+    for line in (part.strip() for part in text.splitlines()):
+        if line:
+            out += line if not out else (" " if out.endswith(":") else "; ") + line
+    return out
+
+
+def error_message(error: BaseException) -> str:
+    """The one line a user error is reported as: an OSError names its path."""
+    if isinstance(error, KeyError) and error.args:
+        return _one_line(str(error.args[0]))
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return f"{error.filename}: {error.strerror}"
+    return _one_line(str(error))
+
+
 def _run(handler, args) -> int:
+    """Runs a subcommand; a user error (bad input, flag, file or path) is one line on stderr
+    and exit status 2, never a traceback."""
     try:
         return handler(args)
-    except (KeyError, ValueError, RuntimeError, FileNotFoundError) as e:
-        message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
-        print(f"flame-jax: error: {message}", file=sys.stderr)
+    except (KeyError, ValueError, RuntimeError, OSError) as e:
+        print(f"flame-jax: error: {error_message(e)}", file=sys.stderr)
         return 2
 
 

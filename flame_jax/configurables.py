@@ -16,14 +16,22 @@ files are named from it: gin/runs/demo.gin, gin/models/tiny.gin), --seqio_additi
 (comma-separated: where `flame-jax data cache` wrote the tasks; read when
 train.use_cached_tasks / USE_CACHED_TASKS is True). The environment is read here too: the
 data dir from FLAME_DATA_DIR when gin binds no train.data_dir.
+
+A gin file that is missing or does not parse, an unknown or malformed binding, a configurable
+that rejects its value, a missing vocabulary: each is a ConfigError, one line naming the file or
+binding (gin's own errors span several lines and log each search path).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import inspect
+import logging
 import os
+import re
+import tokenize
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,6 +41,36 @@ from flame_jax.data.codec import Codec
 from flame_jax.models.config import TransformerConfig
 from flame_jax.training import optimizers
 from flame_jax.training import train as train_lib
+
+
+class ConfigError(ValueError):
+    """A gin file, binding or bound value that cannot be used: the message names it."""
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    return re.sub(r" \(<function \S+ at 0x[0-9a-f]+>\)", "", text)  # gin's "In call to ..."
+
+
+@contextlib.contextmanager
+def _gin_errors(what: str):
+    """Turns gin's errors into one-line ConfigErrors (and keeps gin's root-logger noise, one
+    ERROR line per searched path, off stderr)."""
+    logging.disable(logging.ERROR)
+    try:
+        yield
+    except SyntaxError as e:  # gin's parser: a value or a line it cannot read
+        where = f"{e.filename or 'bindings'}, line {e.lineno}"
+        text = (e.text or "").strip()
+        reason = e.msg.splitlines()[-1].strip() if e.msg else "cannot parse"
+        raise ConfigError(f"gin ({where}): cannot parse {text!r}: {reason}") from None
+    except tokenize.TokenError as e:
+        raise ConfigError(f"gin {what}: unbalanced brackets or quotes ({e.args[0]})") from None
+    except (ValueError, TypeError, OSError) as e:
+        raise ConfigError(f"gin {what}: {_one_line(e)}") from None
+    finally:
+        logging.disable(logging.NOTSET)
+
 
 # gin files name each other from the repository root ("include 'gin/models/tiny.gin'").
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -75,15 +113,24 @@ train_arguments_from_gin = gin.external_configurable(
 def train_arguments(bound: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """train()'s keyword arguments from the parsed gin config: the codec loaded from its
     files, the task module imported, the data dir from FLAME_DATA_DIR when gin binds none."""
-    arguments = dict(train_arguments_from_gin() if bound is None else bound)
+    if bound is None:
+        with _gin_errors("configurables"):  # a configurable rejecting its bound value
+            bound = train_arguments_from_gin()
+    arguments = dict(bound)
     module = arguments.pop("mixture_or_task_module", None)
     if module:
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ImportError as e:
+            raise ConfigError(f"train.mixture_or_task_module {module!r}: {e}") from None
     vocabulary = arguments.pop("vocabulary_path", None)
     template = arguments.pop("chat_template", None)
     if not vocabulary:
-        raise ValueError("no vocabulary: bind VOCABULARY (train.vocabulary_path)")
-    arguments["codec"] = Codec.load(vocabulary, template)
+        raise ConfigError("no vocabulary: bind VOCABULARY (train.vocabulary_path)")
+    try:
+        arguments["codec"] = Codec.load(vocabulary, template)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"VOCABULARY (train.vocabulary_path): {_one_line(e)}") from None
     if arguments.get("data_dir") is None:
         arguments["data_dir"] = os.environ.get("FLAME_DATA_DIR") or None
     return arguments
@@ -109,7 +156,7 @@ def parse_flags(
             rest.append(arg)
     args = parser.parse_args(rest)
     if not args.gin_file:
-        parser.error("at least one --gin_file is required (e.g. gin/runs/demo.gin)")
+        raise ConfigError("at least one --gin_file is required (e.g. gin/runs/demo.gin)")
     paths = [p for p in args.gin_search_paths.split(",") if p]
     return args, args.gin_bindings + bindings, [*paths, ".", REPO_ROOT]
 
@@ -121,11 +168,15 @@ def parse_gin(
     *,
     finalize: bool = True,
 ) -> None:
-    """Parses gin files and bindings into gin's (fresh) config."""
+    """Parses gin files and bindings into gin's (fresh) config; ConfigError names what fails."""
     gin.clear_config()
+    for file in files:
+        if not any(os.path.isfile(os.path.join(p, file)) for p in ("", *paths)):
+            raise ConfigError(f"gin file {file} not found (searched {', '.join(paths)})")
     for path in paths:
         gin.add_config_file_search_path(path)
-    gin.parse_config_files_and_bindings(list(files), list(bindings), finalize_config=finalize)
+    with _gin_errors("files and bindings"):
+        gin.parse_config_files_and_bindings(list(files), list(bindings), finalize_config=finalize)
 
 
 def train_main(argv: Sequence[str]) -> train_lib.TrainResult:
@@ -181,7 +232,8 @@ def plan_spec_from_gin(
     Not finalized: a run gin's %gin.REQUIRED macros (MODEL_DIR, ...) do not matter here.
     """
     parse_gin(files, bindings, paths, finalize=False)
-    config = model_config_from_gin()
+    with _gin_errors("TransformerConfig"):
+        config = model_config_from_gin()
     try:
         optimizer = {k: _evaluated(v) for k, v in gin.get_bindings("make_optimizer").items()}
     except ValueError:

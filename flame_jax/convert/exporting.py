@@ -34,6 +34,7 @@ from flame_jax.convert import architectures, importing
 from flame_jax.convert.architectures import TensorMap
 from flame_jax.convert.safetensors_io import write_sharded
 from flame_jax.data import hf_vocabulary, vocabularies
+from flame_jax.files import staged_directory, write_atomically
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import checkpoints
 
@@ -99,6 +100,7 @@ def export_params(
     family: str,
     dtype: str = "bfloat16",
     max_shard_bytes: int = 5 * 2**30,
+    overwrite: bool = False,
     progress=print,
 ) -> list[str]:
     """Writes a checkpoint's parameters as Hugging Face safetensors shards (+ index)."""
@@ -251,6 +253,7 @@ def flame_to_hf(
     family: str | None = None,
     dtype: str = "bfloat16",
     max_shard_bytes: int = 5 * 2**30,
+    overwrite: bool = False,
     progress=print,
 ) -> list[str]:
     """Exports a flame-jax checkpoint as a Hugging Face model folder; returns the files.
@@ -260,7 +263,7 @@ def flame_to_hf(
     files; None writes none). hf_metadata: the imported model's files (default: hf/ next to
     the vocabulary, as hf-to-flame lays them out). family: the Hugging Face family (default:
     the imported model's, else inferred). dtype: of the written tensors. max_shard_bytes:
-    shard size cap.
+    shard size cap. overwrite: replace an OUTPUT that is not empty (else refused first).
     """
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r} not in {tuple(DTYPES)}")
@@ -271,27 +274,29 @@ def flame_to_hf(
         hf_metadata = guess if os.path.isdir(guess) else None
     hf = _hf_config(config, hf_metadata, vocabulary, family, dtype)
     family = architectures.family_of(hf)
-    os.makedirs(output, exist_ok=True)
-    if progress:
-        progress(f"{family}: {config.num_params():,} parameters ({dtype}) -> {output}")
-    files = export_params(
-        checkpoint,
-        config,
-        output,
-        family=family,
-        dtype=dtype,
-        max_shard_bytes=max_shard_bytes,
-        progress=progress,
-    )
-    with open(os.path.join(output, "config.json"), "w") as f:
-        json.dump(hf, f, indent=2)
-    files.append(os.path.join(output, "config.json"))
-    generation = os.path.join(hf_metadata or "", "generation_config.json")
-    if hf_metadata and os.path.exists(generation):
-        shutil.copyfile(generation, os.path.join(output, "generation_config.json"))
-        files.append(os.path.join(output, "generation_config.json"))
-    if vocabulary:
-        files += _copy_tokenizer(vocabulary, hf_metadata, output, family)
+    output = os.path.abspath(output)
+    # Written beside OUTPUT, renamed into place once complete (see flame_jax.files).
+    with staged_directory(output, replace=overwrite) as staging:
+        if progress:
+            progress(f"{family}: {config.num_params():,} parameters ({dtype}) -> {output}")
+        written = export_params(
+            checkpoint,
+            config,
+            staging,
+            family=family,
+            dtype=dtype,
+            max_shard_bytes=max_shard_bytes,
+            progress=progress,
+        )
+        write_atomically(os.path.join(staging, "config.json"), json.dumps(hf, indent=2))
+        written.append(os.path.join(staging, "config.json"))
+        generation = os.path.join(hf_metadata or "", "generation_config.json")
+        if hf_metadata and os.path.exists(generation):
+            shutil.copyfile(generation, os.path.join(staging, "generation_config.json"))
+            written.append(os.path.join(staging, "generation_config.json"))
+        if vocabulary:
+            written += _copy_tokenizer(vocabulary, hf_metadata, staging, family)
+    files = [os.path.join(output, os.path.relpath(f, staging)) for f in written]
     if progress:
         progress(f"wrote {len(files)} files to {output}")
     return files

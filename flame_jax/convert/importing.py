@@ -45,10 +45,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flame_jax import partitioning
+from flame_jax import files, partitioning
 from flame_jax.convert import architectures, chat_templates
 from flame_jax.convert.architectures import TensorMap, UnsupportedError
-from flame_jax.convert.safetensors_io import SafetensorsFolder
+from flame_jax.convert.safetensors_io import DTYPES, SafetensorsFolder
 from flame_jax.data import chat, vocabularies
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import checkpoints, manifest
@@ -74,6 +74,7 @@ TOKENIZER_FILES = (
     "chat_template.json",
 )
 METADATA_FILES = ("config.json", "generation_config.json", *TOKENIZER_FILES)
+_FLOAT_DTYPES = {DTYPES[name] for name in ("F64", "F32", "F16", "BF16")}  # weights, not codes
 _HUB_PATTERNS = ["*.json", "*.safetensors", "tokenizer.model", "*.jinja"]
 
 
@@ -114,10 +115,28 @@ def resolve_hf_dir(hf_dir: str) -> str:
 
 def read_hf_config(hf_dir: str) -> dict[str, Any]:
     path = os.path.join(hf_dir, "config.json")
-    if not os.path.exists(path):
+    if not os.path.isfile(path):
         raise FileNotFoundError(f"no config.json in {hf_dir}: not a Hugging Face model folder")
-    with open(path) as f:
-        return json.load(f)
+    try:
+        with open(path, "rb") as f:
+            config = json.loads(f.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path} is not valid JSON ({e})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{path} is not a JSON object")
+    return config
+
+
+def _config_from_hf(hf_dir: str, hf: dict[str, Any], **options: Any) -> TransformerConfig:
+    """architectures.config_from_hf, with a missing or mistyped field named with its file."""
+    try:
+        return architectures.config_from_hf(hf, **options)
+    except KeyError as e:
+        raise ValueError(f"{hf_dir}/config.json has no field {e.args[0]!r}") from None
+    except (TypeError, ValueError) as e:
+        if isinstance(e, UnsupportedError):
+            raise
+        raise ValueError(f"{hf_dir}/config.json: {e}") from None
 
 
 # -- parameters -------------------------------------------------------------------------------
@@ -137,6 +156,11 @@ def _check_tensors(
     for m in maps:
         if m.hf_name not in folder:
             problems.append(f"missing tensor {m.hf_name} (expected shape {m.hf_shape})")
+        elif folder.dtype(m.hf_name) not in _FLOAT_DTYPES:
+            problems.append(
+                f"tensor {m.hf_name} is {folder.dtype(m.hf_name)}, not floating point (a "
+                "quantized or corrupted checkpoint)"
+            )
         elif folder.shape(m.hf_name) != m.hf_shape:
             problems.append(
                 f"tensor {m.hf_name} has shape {folder.shape(m.hf_name)}, expected {m.hf_shape} "
@@ -190,8 +214,10 @@ def _index_key(index: tuple[slice, ...]) -> tuple:
 def _block(folder: SafetensorsFolder, m: TensorMap, index: tuple[slice, ...], dtype) -> np.ndarray:
     """The block `index` of the flame-jax parameter that `m` maps, read from the memory map."""
     view = folder.view(m.hf_name).reshape(m.hf_view)
-    block = np.asarray(view[m.to_flame_index(index)]).transpose(m.perm)
-    return block.astype(dtype)
+    block = np.asarray(view[m.to_flame_index(index)]).transpose(m.perm).astype(dtype)
+    if not np.isfinite(block).all():  # a NaN or Inf weight makes every logit NaN
+        raise ValueError(f"tensor {m.hf_name} holds NaN or Inf values: refusing to import it")
+    return block
 
 
 def _leaf_name(path: tuple[str, ...]) -> str:
@@ -404,6 +430,7 @@ def hf_to_flame(
     remat_policy: str = "minimal",
     mesh_shape: Mapping[str, int] | None = None,
     skip_vocabulary: bool = False,
+    overwrite: bool = False,
     progress: Progress = print,
 ) -> ImportResult:
     """Converts a Hugging Face model folder (or hub id) into OUTPUT (see the module docstring).
@@ -411,12 +438,14 @@ def hf_to_flame(
     scan_layers, param_dtype: the checkpoint's layout and storage dtype (bound in model.gin);
     dtype, remat_policy: written into model.gin for training. mesh_shape: the conversion mesh
     (make_mesh arguments; default all devices on fsdp). skip_vocabulary: convert the weights
-    only, writing no vocabulary (a folder without tokenizer files needs it).
+    only, writing no vocabulary (a folder without tokenizer files needs it). overwrite:
+    replace an OUTPUT that is not empty (else refused before anything is read).
     """
     hf_dir = resolve_hf_dir(hf_dir)
     hf = read_hf_config(hf_dir)
     family = architectures.family_of(hf)
-    config = architectures.config_from_hf(
+    config = _config_from_hf(
+        hf_dir,
         hf,
         scan_layers=scan_layers,
         param_dtype=param_dtype,
@@ -425,39 +454,43 @@ def hf_to_flame(
     )
     output = os.path.abspath(output)
     ckpt_dir = os.path.join(output, CHECKPOINTS_DIR)
-    if checkpoints.complete_steps(ckpt_dir):
-        raise FileExistsError(f"{ckpt_dir} already holds a checkpoint: choose an empty output")
-    os.makedirs(output, exist_ok=True)
-    vocabulary = None if skip_vocabulary else _vocabulary(hf_dir, config, output)
-    template, note = chat_templates.detect(hf_dir)
-    if progress:
-        progress(
-            f"{family}: {config.num_params():,} parameters, {config.num_layers} layers -> {output}"
-        )
-
-    mesh = partitioning.make_mesh(**(mesh_shape or {"data": 1, "fsdp": -1}))
-    with partitioning.activate(mesh):
-        params = load_hf_params(hf_dir, config, family=family, mesh=mesh, progress=progress)
-        state = TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=None)
-        with checkpoints.Checkpointer(
-            ckpt_dir, keep=None, async_save=False, params_only=True
-        ) as checkpointer:
-            checkpointer.save(state, data_position=0, force=True)
-    del params, state
     gin_file = os.path.join(output, GIN_FILE)
-    with open(gin_file, "w") as f:
-        f.write(
-            model_gin(
-                config,
-                source=hf.get("_name_or_path") or hf_dir,
-                output=output,
-                chat_template=template,
-                chat_note=note,
-                vocabulary=vocabulary,
+    # Written into a directory beside OUTPUT that becomes OUTPUT by rename when every part is
+    # there: a killed import leaves no half output (and OUTPUT, with overwrite, as it was).
+    with files.staged_directory(output, replace=overwrite) as staging:
+        vocabulary = None
+        if not skip_vocabulary:
+            staged = _vocabulary(hf_dir, config, staging)
+            vocabulary = os.path.join(output, os.path.basename(staged))
+        template, note = chat_templates.detect(hf_dir)
+        if progress:
+            progress(
+                f"{family}: {config.num_params():,} parameters, {config.num_layers} layers -> "
+                f"{output}"
             )
+        mesh = partitioning.make_mesh(**(mesh_shape or {"data": 1, "fsdp": -1}))
+        with partitioning.activate(mesh):
+            params = load_hf_params(hf_dir, config, family=family, mesh=mesh, progress=progress)
+            state = TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=None)
+            with checkpoints.Checkpointer(
+                os.path.join(staging, CHECKPOINTS_DIR),
+                keep=None,
+                async_save=False,
+                params_only=True,
+            ) as checkpointer:
+                checkpointer.save(state, data_position=0, force=True)
+        del params, state
+        text = model_gin(
+            config,
+            source=hf.get("_name_or_path") or hf_dir,
+            output=output,
+            chat_template=template,
+            chat_note=note,
+            vocabulary=vocabulary,
         )
-    manifest.write(output, manifest.RunManifest(config, vocabulary, chat.resolve(template)))
-    _copy_metadata(hf_dir, output)
+        files.write_atomically(os.path.join(staging, GIN_FILE), text)
+        manifest.write(staging, manifest.RunManifest(config, vocabulary, chat.resolve(template)))
+        _copy_metadata(hf_dir, staging)
     if progress:
         progress(f"wrote {ckpt_dir}/0, {gin_file}" + (f", {vocabulary}" if vocabulary else ""))
     return ImportResult(

@@ -56,15 +56,54 @@ def dtype_name(dtype: np.dtype | type) -> str:
 
 
 def _read_header(path: str) -> tuple[dict, int]:
+    """(header, where the data starts); ValueError naming the file (and the tensor) unless the
+    header is JSON whose every entry has a known dtype, a shape, and offsets that match the
+    shape and lie inside the file (a truncated file is named here, not by a failed reshape)."""
+    file_size = os.path.getsize(path)
     with open(path, "rb") as f:
         prefix = f.read(8)
         if len(prefix) < 8:
             raise ValueError(f"{path} is not a safetensors file (shorter than 8 bytes)")
         (size,) = struct.unpack("<Q", prefix)
-        if size > 100_000_000:
+        if size > 100_000_000 or 8 + size > file_size:
             raise ValueError(f"{path} is not a safetensors file (header size {size})")
-        header = json.loads(f.read(size))
+        try:
+            header = json.loads(f.read(size))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{path}: the safetensors header is not JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path}: the safetensors header is not a JSON object")
+    data_size = file_size - 8 - size
+    for name, entry in header.items():
+        if name != "__metadata__":
+            _check_entry(path, name, entry, data_size)
     return header, 8 + size
+
+
+def _check_entry(path: str, name: str, entry: object, data_size: int) -> None:
+    where = f"tensor {name} in {path}"
+    if not isinstance(entry, dict) or not {"dtype", "shape", "data_offsets"} <= set(entry):
+        raise ValueError(f"{where}: the header entry lacks dtype, shape or data_offsets")
+    if entry["dtype"] not in DTYPES:
+        raise ValueError(f"{where}: unsupported dtype {entry['dtype']!r}")
+    shape, offsets = entry["shape"], entry["data_offsets"]
+    if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)):
+        raise ValueError(f"{where}: shape {shape!r} is not a list of sizes")
+    if not (
+        isinstance(offsets, list)
+        and len(offsets) == 2
+        and all(isinstance(o, int) for o in offsets)
+        and 0 <= offsets[0] <= offsets[1]
+    ):
+        raise ValueError(f"{where}: data_offsets {offsets!r} are not [begin, end]")
+    nbytes = math.prod(shape) * DTYPES[entry["dtype"]].itemsize
+    if offsets[1] - offsets[0] != nbytes:
+        raise ValueError(f"{where}: {offsets[1] - offsets[0]} bytes for shape {tuple(shape)}")
+    if offsets[1] > data_size:
+        raise ValueError(
+            f"{where}: its data ends at byte {offsets[1]:,} of a {data_size:,}-byte data section "
+            "(a truncated file?)"
+        )
 
 
 class SafetensorsFolder:
@@ -78,9 +117,14 @@ class SafetensorsFolder:
         self.directory = directory
         index = os.path.join(directory, INDEX_FILE)
         if os.path.exists(index):
-            with open(index) as f:
-                weight_map = json.load(f)["weight_map"]
-            files = sorted(set(weight_map.values()))
+            try:
+                with open(index) as f:
+                    weight_map = json.load(f)["weight_map"]
+                files = sorted(set(weight_map.values()))
+            except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as e:
+                raise ValueError(
+                    f"{index}: not a safetensors index (JSON with a weight_map): {e}"
+                ) from None
         elif os.path.exists(os.path.join(directory, SINGLE_FILE)):
             files = [SINGLE_FILE]
         else:
@@ -106,10 +150,6 @@ class SafetensorsFolder:
                 if tensor in self._entries:
                     raise ValueError(
                         f"tensor {tensor} is in both {self._entries[tensor][0]} and {path}"
-                    )
-                if entry["dtype"] not in DTYPES:
-                    raise ValueError(
-                        f"tensor {tensor} in {path}: unsupported dtype {entry['dtype']}"
                     )
                 self._entries[tensor] = (path, entry, start)
 

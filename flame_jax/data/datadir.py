@@ -11,18 +11,25 @@ file of that name lies elsewhere under the source's folder, the path it is expec
 (a file that cannot be read or has the wrong schema, or bad rows past the budget: the error
 names the file, the first rows and fields, and the share that was bad). A bad row (one a
 converter cannot turn into a record) is counted and left out; `--strict` (for people writing
-converters) makes any bad row an error.
+converters) makes any bad row an error. A directory or an
+unreadable file where a file should be is an error. The counts cache is keyed on size and
+modification time; `check` vouches for content, so it also records each split's sha256 digests
+and drops a cached count whose files' content changed (a file corrupted in place keeps its size
+and time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import itertools
+import json
 import os
 from collections.abc import Sequence
 
 from flame_jax.data import registry
-from flame_jax.data.readers import DataError, is_remote
+from flame_jax.data.readers import DataError, exists, is_remote, open_binary
 from flame_jax.data.sources import (
     Archive,
     DownloadReport,
@@ -32,6 +39,7 @@ from flame_jax.data.sources import (
     Source,
     download,
 )
+from flame_jax.files import write_atomically
 
 
 def sources(names: Sequence[str] | None = None) -> list[Source]:
@@ -110,15 +118,19 @@ def check(
     declared = registry.source_files()
     for source in sources(names):
         for file in declared.get(source.name, (None, ()))[1]:  # files no task reads
-            status = "present" if source.has(file, root) else "missing"
-            rows.append(CheckRow(source.name, "-", "-", status, detail=f"{status}: {file}"))
+            problem = _file_problem(source.path(file, root))
+            status = "error" if problem else "present" if source.has(file, root) else "missing"
+            rows.append(
+                CheckRow(source.name, "-", "-", status, detail=problem or f"{status}: {file}")
+            )
         for task in registry.tasks():
             if task.source != source:
                 continue
             for split in task.splits:
                 try:
+                    _drop_stale_count(task, split, root)
                     counts = registry.count(task, split, root, budget)
-                except DataError as e:
+                except (DataError, OSError, EOFError) as e:
                     tally = _tally_if_read(task, split, root)
                     rows.append(
                         CheckRow(
@@ -130,7 +142,7 @@ def check(
                             tally.records,
                             sum(tally.skipped.values()),
                             sum(tally.bad.values()),
-                            str(e),
+                            " ".join(str(e).split()),
                         )
                     )
                     continue
@@ -201,6 +213,50 @@ def _detail(tally: registry.Tally, budget: registry.Budget) -> str:
     if tally.bad:
         parts.append(f"bad: {tally.describe_bad()} (budget {budget})")
     return "; ".join(parts)
+
+
+def _file_problem(path: str) -> str | None:
+    """Why an existing local `path` cannot be read as a file, or None."""
+    if is_remote(path) or not os.path.exists(path):
+        return None
+    if os.path.isdir(path):
+        return f"{path} is a directory, not a file"
+    if not os.access(path, os.R_OK):
+        return f"{path} is not readable"
+    return None
+
+
+def _content_digest(path: str) -> str:
+    digest = hashlib.sha256()
+    with open_binary(path) as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _drop_stale_count(task: registry.FlameTask, split: str, root: str) -> None:
+    """Drops the cached count of a split whose files' sha256 differ from those recorded at
+    the last check (see the module docstring); OSError naming a file that is no file."""
+    if isinstance(task.source.host, Generated):
+        return
+    paths = [task.source.path(f, root) for f in task.files(split)]
+    if not all(exists(p) for p in paths):
+        return  # reported missing by the count
+    for path in paths:
+        problem = _file_problem(path)
+        if problem:
+            raise IsADirectoryError(problem) if os.path.isdir(path) else PermissionError(problem)
+    key = registry._fingerprint(task, split, root)  # the count cache's key (size and time)
+    seen = os.path.join(registry.cache_dir(), "checked", f"{key}.json")
+    digests = [_content_digest(p) for p in paths]
+    recorded = None
+    if os.path.isfile(seen):
+        with open(seen) as f:
+            recorded = json.load(f)
+    if recorded != digests:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(registry.cache_dir(), "counts", f"{key}.json"))
+        write_atomically(seen, json.dumps(digests))
 
 
 def source_summary(rows: Sequence[CheckRow]) -> dict[str, list[str]]:

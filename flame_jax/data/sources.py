@@ -15,15 +15,20 @@ manual sources say what the user must do.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
+import http.client
 import os
-import shutil
+import socket
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -240,9 +245,11 @@ def download(
 ) -> DownloadReport:
     """Fetches `files` of `source` into ROOT/<source>/ under their upstream names.
 
-    Files land under a temporary name first and are renamed when complete, so an
-    interrupted download never leaves a truncated file that `data check` would take as
-    present. Gated HF datasets use the HF_TOKEN environment variable.
+    Every file is complete or absent: it lands under a temporary name and is renamed only once
+    its length matches the server's Content-Length and its sha256 the one the home publishes
+    (the HF hub's X-Linked-Etag); archives are read through (every CRC checked, the expansion
+    capped) before a member is taken. Each failure is retried with backoff, then reported for
+    its file, and the other files go on. Gated HF datasets use the HF_TOKEN environment variable.
     """
     files = sorted(set(files))
     if isinstance(source.host, Generated):
@@ -265,8 +272,8 @@ def download(
         try:
             _fetch(url, target, headers)
             fetched.append(file)
-        except (urllib.error.URLError, OSError) as e:
-            reason = str(e)
+        except DOWNLOAD_ERRORS as e:
+            reason = _reason(e)
             if isinstance(source.host, HuggingFace) and source.host.gated:
                 reason += (
                     f" (gated dataset: accept its terms at {source.host.home} and set HF_TOKEN)"
@@ -278,10 +285,48 @@ def download(
     return DownloadReport(source.name, tuple(fetched), tuple(present), manual, tuple(failed))
 
 
+class DownloadError(OSError):
+    """A download that cannot be stored: an unusable archive, a directory in the way."""
+
+
+class IncompleteDownload(DownloadError):
+    """Fewer bytes than the Content-Length, or not the published sha256: worth another try."""
+
+
+# What a failed download or extraction raises: reported per file, never a traceback.
+DOWNLOAD_ERRORS = (
+    urllib.error.URLError,
+    http.client.HTTPException,
+    OSError,
+    EOFError,
+    zlib.error,
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    KeyError,
+    ValueError,
+)
+ATTEMPTS = 3  # tries per download (transient errors: a cut connection, a 5xx, a timeout)
+BACKOFF_S = 2.0  # seconds before the second try, doubling after
+# An archive may expand to at most this many bytes in all, and to at most EXPANSION_RATIO
+# times its own size (plus 1 MiB): text compresses about 10x, archive bombs 1000x.
+MAX_ARCHIVE_BYTES = 64 * 2**30
+EXPANSION_RATIO = 100
+_CHUNK = 1 << 20
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason} ({error.url})"
+    if isinstance(error, KeyError) and error.args:
+        return str(error.args[0])
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def _download_archive(
     source: Source, files: list[str], root: str, overwrite: bool
 ) -> DownloadReport:
-    """Fetches the archive once and extracts the missing members, each written atomically."""
+    """Fetches the archive once, checks it whole, and extracts the missing members, each
+    written atomically."""
     assert isinstance(source.host, Archive)
     present = [f for f in files if exists(source.path(f, root)) and not overwrite]
     wanted = [f for f in files if f not in present]
@@ -289,21 +334,63 @@ def _download_archive(
         return DownloadReport(source.name, present=tuple(present))
     url = source.host.url_
     with tempfile.TemporaryDirectory() as scratch:
-        archive = os.path.join(scratch, os.path.basename(urllib.parse.urlparse(url).path))
+        archive = os.path.join(scratch, os.path.basename(urllib.parse.urlparse(url).path) or "a")
         try:
             _fetch(url, archive, {"User-Agent": "flame-jax"})
-        except (urllib.error.URLError, OSError) as e:
+            _check_archive(archive)
+        except DOWNLOAD_ERRORS as e:
+            reason = f"{url}: {_reason(e)}"
             return DownloadReport(
-                source.name, present=tuple(present), failed=tuple((f, str(e)) for f in wanted)
+                source.name, present=tuple(present), failed=tuple((f, reason) for f in wanted)
             )
         fetched, failed = [], []
         for file in wanted:
             try:
                 _extract(archive, source.host.member(file), source.path(file, root))
                 fetched.append(file)
-            except (KeyError, OSError, zipfile.BadZipFile, tarfile.TarError) as e:
-                failed.append((file, f"{url}: {e}"))
+            except DOWNLOAD_ERRORS as e:
+                failed.append((file, f"{url}: {_reason(e)}"))
     return DownloadReport(source.name, tuple(fetched), tuple(present), "", tuple(failed))
+
+
+def _check_archive(archive: str) -> None:
+    """Reads every member of a zip or tar(.gz) archive to its end, so that every CRC (each
+    zip member's, the gzip stream's) is checked, and refuses one that expands beyond the cap
+    (MAX_ARCHIVE_BYTES, EXPANSION_RATIO): DownloadError naming what is wrong."""
+    cap = min(MAX_ARCHIVE_BYTES, EXPANSION_RATIO * os.path.getsize(archive) + _CHUNK)
+    total = 0
+
+    def drain(stream, name: str) -> None:
+        nonlocal total
+        while chunk := stream.read(_CHUNK):
+            total += len(chunk)
+            if total > cap:
+                raise DownloadError(
+                    f"archive expands beyond {cap:,} bytes (at member {name}): refused as a "
+                    "possible archive bomb"
+                )
+
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as z:
+            declared = sum(info.file_size for info in z.infolist())
+            if declared > cap:
+                raise DownloadError(
+                    f"archive declares {declared:,} bytes, beyond the {cap:,}-byte cap: refused "
+                    "as a possible archive bomb"
+                )
+            for info in z.infolist():
+                with z.open(info) as stream:
+                    drain(stream, info.filename)  # BadZipFile on a bad CRC
+        return
+    try:
+        with tarfile.open(archive) as t:
+            for member in t:
+                if member.isfile():
+                    drain(t.extractfile(member), member.name)
+            # The gzip (bz2, xz) stream's end, where its CRC is checked.
+            drain(t.fileobj, "the end of the stream")
+    except tarfile.ReadError as e:
+        raise DownloadError(f"not a readable zip or tar archive ({e})") from None
 
 
 def _extract(archive: str, member: str, target: str) -> None:
@@ -314,7 +401,8 @@ def _extract(archive: str, member: str, target: str) -> None:
                 info = z.getinfo(member)
             except KeyError:
                 raise KeyError(f"no member {member!r} in the archive") from None
-            _write_atomically(z.open(info), target)
+            with z.open(info) as stream:
+                _write_atomically(stream, target)
         return
     with tarfile.open(archive) as t:
         try:
@@ -326,26 +414,114 @@ def _extract(archive: str, member: str, target: str) -> None:
         _write_atomically(stream, target)
 
 
-def _write_atomically(stream, target: str) -> None:
+def _write_atomically(stream, target: str, check: Callable[[int, str], None] | None = None) -> None:
+    """Copies `stream` to `target` through a temporary name; `check(size, sha256 hex)` runs
+    before the rename and may refuse the file (a short or corrupted download)."""
+    digest = hashlib.sha256()
+    size = 0
+
+    def copy(out) -> None:
+        nonlocal size
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+
     if is_remote(target):
         import tensorflow as tf  # noqa: PLC0415
 
         tf.io.gfile.makedirs(os.path.dirname(target))
-        with tf.io.gfile.GFile(target + ".partial", "wb") as out:
-            shutil.copyfileobj(stream, out)
-        tf.io.gfile.rename(target + ".partial", target, overwrite=True)
-        return
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=os.path.dirname(target), delete=False) as out:
+        partial = f"{target}.partial-{os.getpid()}"
         try:
-            shutil.copyfileobj(stream, out)
+            with tf.io.gfile.GFile(partial, "wb") as out:
+                copy(out)
+            if check:
+                check(size, digest.hexdigest())
         except BaseException:
-            os.unlink(out.name)
+            if tf.io.gfile.exists(partial):
+                tf.io.gfile.remove(partial)
             raise
-    os.replace(out.name, target)
+        tf.io.gfile.rename(partial, target, overwrite=True)
+        return
+    directory = os.path.dirname(target)
+    if os.path.exists(target) and os.path.isdir(target):
+        raise DownloadError(f"{target} is a directory: move it away to download the file")
+    os.makedirs(directory, exist_ok=True)
+    partial = f"{target}.partial-{os.getpid()}"
+    try:
+        with open(partial, "wb") as out:  # created 0666 less the umask, as any file
+            copy(out)
+        if check:
+            check(size, digest.hexdigest())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+        raise
+    os.replace(partial, target)
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Keeps the checksum the HF hub names in its redirect (X-Linked-Etag: the sha256 of an
+    LFS file) for the request that follows it to the storage host."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: PLR0917  (urllib's)
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        origin = getattr(req, "origin", req)  # the request _fetch_once made
+        sha256 = _published_sha256(headers)
+        if sha256:
+            origin.sha256 = sha256
+        if new is not None:
+            new.origin = origin
+        return new
+
+
+def _published_sha256(headers) -> str | None:
+    value = (headers.get("X-Linked-Etag") or "").strip().strip('"').lower()
+    value = value.removeprefix("w/").strip('"')
+    return value if len(value) == 64 and all(c in "0123456789abcdef" for c in value) else None
+
+
+_OPENER = urllib.request.build_opener(_Redirects)
+
+
+def _transient(error: BaseException) -> bool:
+    """Worth another try: a 5xx, 408 or 429 answer, a cut or refused connection, a timeout, a
+    short or corrupted body; not a 4xx (gone, forbidden), a missing file or a full disk."""
+    if isinstance(error, urllib.error.HTTPError):
+        return error.code >= 500 or error.code in (408, 429)
+    if isinstance(error, urllib.error.URLError):
+        error = error.reason
+    transient = (IncompleteDownload, http.client.HTTPException, TimeoutError, ConnectionError)
+    return isinstance(error, (*transient, socket.gaierror))
 
 
 def _fetch(url: str, target: str, headers: dict[str, str]) -> None:
+    """Downloads `url` to `target` (complete or absent), ATTEMPTS tries with backoff."""
+    for attempt in range(ATTEMPTS):
+        try:
+            _fetch_once(url, target, headers)
+            return
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+            if attempt == ATTEMPTS - 1 or not _transient(e):
+                raise
+            time.sleep(BACKOFF_S * 2**attempt)
+
+
+def _fetch_once(url: str, target: str, headers: dict[str, str]) -> None:
     request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=60) as response:
-        _write_atomically(response, target)
+    with _OPENER.open(request, timeout=60) as response:
+        expected_size = response.headers.get("Content-Length")
+        # The hub names it on the answer itself, or on the redirect to its storage.
+        expected_sha = _published_sha256(response.headers) or getattr(request, "sha256", None)
+
+        def check(size: int, sha256: str) -> None:
+            if expected_size is not None and expected_size.isdigit() and size != int(expected_size):
+                raise IncompleteDownload(
+                    f"{url}: the server sent {size:,} of {int(expected_size):,} bytes (cut short)"
+                )
+            if expected_sha and sha256 != expected_sha:
+                raise IncompleteDownload(
+                    f"{url}: sha256 {sha256} differs from the published {expected_sha}"
+                )
+
+        _write_atomically(response, target, check)

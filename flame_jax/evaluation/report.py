@@ -2,9 +2,11 @@
 
 A benchmark's `evaluate(...)` returns a `BenchmarkResult`: the scores (metric name -> value,
 proportions in [0, 1] unless the name says otherwise), one JSON-ready row per judged item, and
-the paper's numbers for the same metrics (FLAME.md) to print beside ours. `write` puts
-predictions.jsonl, scores.json and report.md into the output directory, each written to a
-temporary file and renamed, so an interrupted run never leaves a half-written results file.
+the paper's numbers for the same metrics (FLAME.md) to print beside ours. `write` publishes
+predictions.jsonl, scores.json and report.md as one unit: written into a directory beside the
+output, which then replaces it by rename, so an interrupted run leaves the previous result set
+whole (or none), never new predictions beside old scores. An output directory holding other
+files is refused (`check_output`, before any judging), since replacing it would drop them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flame_jax.files import write_atomically
+from flame_jax.files import OutputError, check_writable, staged_directory, write_atomically
+
+RESULT_FILES = {"predictions": "predictions.jsonl", "scores": "scores.json", "report": "report.md"}
 
 
 @dataclasses.dataclass
@@ -71,26 +75,36 @@ def write_jsonl(path: str, rows: Sequence[Mapping[str, Any]]) -> None:
     write_atomically(path, "".join(json.dumps(row) + "\n" for row in rows))
 
 
+def check_output(output_dir: str) -> None:
+    """Raises OutputError unless `output_dir` can take a result set: new, empty, or a previous
+    result set (only RESULT_FILES), in a writable place. Called before judging."""
+    check_writable(output_dir, directory=True)
+    if os.path.isdir(output_dir):
+        others = sorted(set(os.listdir(output_dir)) - set(RESULT_FILES.values()))
+        if others:
+            raise OutputError(
+                f"{output_dir} holds files other than a result set ({', '.join(others[:5])}): "
+                "give a new or empty directory"
+            )
+
+
 def write(
     result: BenchmarkResult, output_dir: str, *, model_name: str = "this judge"
 ) -> dict[str, str]:
-    """Writes predictions.jsonl, scores.json and report.md; returns their paths."""
-    os.makedirs(output_dir, exist_ok=True)
-    paths = {
-        "predictions": os.path.join(output_dir, "predictions.jsonl"),
-        "scores": os.path.join(output_dir, "scores.json"),
-        "report": os.path.join(output_dir, "report.md"),
-    }
-    write_jsonl(paths["predictions"], result.predictions)
-    write_atomically(
-        paths["scores"],
-        json.dumps(
+    """Publishes predictions.jsonl, scores.json and report.md as one unit; returns their paths."""
+    check_output(output_dir)
+    texts = {
+        "predictions": "".join(json.dumps(row) + "\n" for row in result.predictions),
+        "scores": json.dumps(
             {"benchmark": result.benchmark, "scores": result.scores, "notes": result.notes},
             indent=1,
         ),
-    )
-    write_atomically(paths["report"], result.markdown(model_name=model_name))
-    return paths
+        "report": result.markdown(model_name=model_name),
+    }
+    with staged_directory(output_dir, replace=True) as staging:
+        for key, text in texts.items():
+            write_atomically(os.path.join(staging, RESULT_FILES[key]), text)
+    return {key: os.path.join(output_dir, name) for key, name in RESULT_FILES.items()}
 
 
 def mean(values: Sequence[float]) -> float:

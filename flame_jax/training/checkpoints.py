@@ -19,13 +19,24 @@ leftover temporary directory is deleted when the next Checkpointer opens the dir
 
 `data_position` is the number of batches the training data iterator had produced when the
 state was saved: a resumed run skips that many batches so it does not see data twice.
+
+One trainer per MODEL_DIR: `lock_model_dir` holds fcntl.flock on MODEL_DIR/.lock for the run
+(the file names the holder's pid and host); the kernel drops it when the process ends, however
+it ends, so a killed run never leaves a stale lock, and a second trainer is refused at once.
+gs:// directories cannot be locked (GCS has no advisory locks): there, running one trainer per
+MODEL_DIR is the user's job. A save that fails (a full disk, no permission) raises
+CheckpointError: one line naming the step, the directory and the cause.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
-from collections.abc import Sequence
+import socket
+import sys
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import jax
@@ -38,6 +49,85 @@ from flame_jax.training.state import TrainState
 STATE_ITEM = "state"
 DATA_ITEM = "data"
 COMMIT_FILE = "commit_success.txt"  # Orbax's marker of a finalized directory
+LOCK_FILE = ".lock"
+
+
+class CheckpointError(RuntimeError):
+    """A save that failed, or a MODEL_DIR another trainer holds."""
+
+
+@contextlib.contextmanager
+def lock_model_dir(model_dir: str) -> Iterator[None]:
+    """Holds MODEL_DIR/.lock (fcntl.flock) for the block; CheckpointError if another process
+    holds it. Taken by process 0 of a multi-host run (the one that writes the run's files);
+    gs:// directories are not locked (see the module docstring)."""
+    if "://" in model_dir or jax.process_index() != 0:
+        yield
+        return
+    path = os.path.join(model_dir, LOCK_FILE)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 256, 0).decode(errors="replace").strip() or "another process"
+            raise CheckpointError(
+                f"MODEL_DIR {model_dir} is in use by another training run ({holder}, lock "
+                f"{path}): wait for it to end, or choose another MODEL_DIR"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+_OS_REASONS = (
+    "No space left on device",
+    "Disk quota exceeded",
+    "File too large",
+    "Permission denied",
+    "Read-only file system",
+)
+
+
+def _cause(error: BaseException) -> str:
+    """A storage error in a line: the operating system's reason first when there is one (it
+    sits deep in TensorStore's page-long messages), then the message's start."""
+    text = " ".join(str(error).split()) or repr(error)
+    reason = next((r for r in _OS_REASONS if r in text), None)
+    head = text if len(text) <= 200 else text[:200] + " ..."
+    return f"{reason} ({head})" if reason else head
+
+
+class _QuietFailedSaves(logging.Filter):
+    """While a Checkpointer is open, a failed async save is reported once, as CheckpointError:
+    Orbax's logged traceback of it and TensorStore's late callbacks into the closed event loop
+    (hundreds of "Event loop is closed" tracebacks) are dropped; everything else passes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._previous = sys.unraisablehook
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and "orbax" in record.pathname)
+
+    def unraisable(self, unraisable) -> None:
+        if not (
+            isinstance(unraisable.exc_value, RuntimeError)
+            and "Event loop is closed" in str(unraisable.exc_value)
+        ):
+            self._previous(unraisable)
+
+    def __enter__(self) -> _QuietFailedSaves:
+        logging.getLogger("absl").addFilter(self)
+        sys.unraisablehook = self.unraisable
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger("absl").removeFilter(self)
+        if sys.unraisablehook == self.unraisable:
+            sys.unraisablehook = self._previous
 
 
 def _default_sharding() -> jax.sharding.Sharding:
@@ -167,6 +257,8 @@ class Checkpointer:
         self._manager = ocp.CheckpointManager(
             self.directory, options=options, item_handlers=handlers
         )
+        self._pending: int | None = None  # the step of the save in flight
+        self._quiet = _QuietFailedSaves().__enter__()
 
     def save(self, state: TrainState, *, data_position: int, force: bool = False) -> bool:
         """Starts saving `state` at step int(state.step); returns whether a save started.
@@ -192,7 +284,12 @@ class Checkpointer:
         )
         # The interval is decided above (Orbax's own policy would also save a run's first
         # step, whatever it is); force here only bypasses that policy.
-        started = bool(self._manager.save(step, args=args, force=True))
+        try:
+            started = bool(self._manager.save(step, args=args, force=True))
+        except Exception as e:  # a failed earlier async save surfaces here too
+            raise self._failed(e, self._pending or step) from None
+        if started:
+            self._pending = step
         if started:
             logging.info("checkpoint: saving step %d to %s", step, self.directory)
         return started
@@ -258,14 +355,26 @@ class Checkpointer:
             )
         return step
 
+    def _failed(self, error: BaseException, step: int | None = None) -> CheckpointError:
+        which = f"step {step}" if step is not None else "a checkpoint"
+        return CheckpointError(f"saving {which} to {self.directory} failed: {_cause(error)}")
+
     def wait(self) -> None:
         """Blocks until the save in flight (if any) is on disk, finalized and old ones pruned."""
-        self._manager.wait_until_finished()
+        try:
+            self._manager.wait_until_finished()
+        except Exception as e:
+            raise self._failed(e, self._pending) from None
 
     def close(self) -> None:
         """Waits for the save in flight, then releases Orbax's threads."""
-        self._manager.wait_until_finished()
-        self._manager.close()
+        try:
+            self.wait()
+        finally:
+            try:
+                self._manager.close()
+            finally:
+                self._quiet.__exit__()
 
     def __enter__(self) -> Checkpointer:
         return self

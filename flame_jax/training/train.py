@@ -17,11 +17,13 @@ passes are written atomically, so a refused resume never overwrites them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import flax.linen as nn
@@ -30,10 +32,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import seqio
+import tensorflow as tf
 
 from flame_jax import files, partitioning
-from flame_jax.data import cache, features
+from flame_jax.data import cache, features, mixtures
 from flame_jax.data.codec import Codec
+from flame_jax.data.readers import DataError
 from flame_jax.models import Transformer, TransformerConfig, init_params
 from flame_jax.training import checkpoints, manifest, metrics, steps
 from flame_jax.training.state import TrainState
@@ -46,7 +50,7 @@ class TrainResult:
     evals: list[dict[str, float]]
 
 
-def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
+def train(  # noqa: PLR0912, PLR0915  (one linear run: set-up, data, loop)
     *,
     model_dir: str,
     mixture_or_task_name: str,
@@ -98,6 +102,7 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
       "shard": each host reads its own seqio shard (ShardInfo) and packs its own rows, the
         t5x default. Input work divides over hosts; batches depend on the host count.
     """
+    _check_arguments(locals())
     partitioning.initialize_distributed()
     if dropout_rate is not None:
         model_config = dataclasses.replace(model_config, dropout_rate=dropout_rate)
@@ -124,7 +129,7 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
     init_rng, dropout_rng = jax.random.split(rng)
     sequence_length = task_feature_lengths["inputs"] + task_feature_lengths["targets"]
 
-    with partitioning.activate(mesh):
+    with partitioning.activate(mesh), checkpoints.lock_model_dir(model_dir):
         checkpointer = checkpoints.Checkpointer(
             os.path.join(model_dir, "checkpoints"),
             keep=keep_checkpoints,
@@ -200,7 +205,8 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
         start = time.perf_counter()
         try:
             while step < train_steps:
-                batch = to_global(next(batches), mesh)
+                with _input_errors():
+                    batch = to_global(next(batches), mesh)
                 state, step_metrics = train_fn(state, batch, dropout_rng)
                 data_position += 1
                 step += 1
@@ -246,11 +252,92 @@ def train(  # noqa: PLR0915  (one linear run: set-up, data, loop)
                         _check_finite(jax.device_get(pending), step, checkpointer)
                     checkpointer.save(state, data_position=data_position, force=step == train_steps)
         finally:
-            checkpointer.wait()
-            checkpointer.close()
-            logger.close()
+            try:
+                checkpointer.close()  # waits for the save in flight
+            finally:
+                logger.close()
         print(f"done: step {step} in {time.perf_counter() - start:.1f}s", flush=True)
         return TrainResult(step, history, evals)
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool) and value > 0
+
+
+def _check_arguments(args: Mapping[str, Any]) -> None:  # noqa: PLR0912  (one check per argument)
+    """Raises ValueError naming the first bad argument (as gin binds it: train.NAME), before
+    any device, file or dataset is touched: a typo costs a second, not a compile."""
+
+    def bad(name: str, want: str) -> ValueError:
+        return ValueError(f"train.{name} must be {want}, got {args[name]!r}")
+
+    positive = ("train_steps", "batch_size", "num_microbatches", "log_every", "checkpoint_every")
+    for name in (*positive, "eval_batches"):
+        if not _positive_int(args[name]):
+            raise bad(name, "a positive integer")
+    for name in ("keep_checkpoints", "eval_every"):
+        if args[name] is not None and not _positive_int(args[name]):
+            raise bad(name, "a positive integer or None")
+    if isinstance(args["seed"], bool) or not isinstance(args["seed"], int | np.integer):
+        raise bad("seed", "an integer")
+    if args["batch_size"] % args["num_microbatches"]:
+        raise bad("num_microbatches", f"a divisor of train.batch_size {args['batch_size']}")
+    if not isinstance(args["model_dir"], str) or not args["model_dir"]:
+        raise bad("model_dir", "a directory path")
+    for name in ("mixture_or_task_name",):
+        if not isinstance(args[name], str) or not args[name]:
+            raise bad(name, "a registered mixture or task name")
+    lengths = args["task_feature_lengths"]
+    if (
+        not isinstance(lengths, Mapping)
+        or set(lengths) != {"inputs", "targets"}
+        or not all(_positive_int(v) for v in lengths.values())
+    ):
+        raise bad("task_feature_lengths", '{"inputs": N, "targets": M} with positive N and M')
+    mesh = args["mesh_shape"]
+    if mesh is not None and (
+        not isinstance(mesh, Mapping)
+        or set(mesh) - set(partitioning.MESH_AXES)
+        or not all(_positive_int(v) or v == -1 for v in mesh.values())
+    ):
+        raise bad("mesh_shape", f"a mapping of {partitioning.MESH_AXES} to sizes (-1: the rest)")
+    dropout = args["dropout_rate"]
+    if dropout is not None and (
+        isinstance(dropout, bool) or not isinstance(dropout, int | float) or not 0 <= dropout < 1
+    ):
+        raise bad("dropout_rate", "a number in [0, 1) or None")
+    if isinstance(args["z_loss"], bool) or not isinstance(args["z_loss"], int | float):
+        raise bad("z_loss", "a number")
+    if args["z_loss"] < 0:
+        raise bad("z_loss", "a number >= 0")
+    if not isinstance(args["model_config"], TransformerConfig):
+        raise bad("model_config", "a TransformerConfig")
+    for field in dataclasses.fields(TransformerConfig):
+        value = getattr(args["model_config"], field.name)
+        if str(field.type) == "int" and not _positive_int(value):
+            raise ValueError(
+                f"TransformerConfig.{field.name} must be a positive integer, got {value!r}"
+            )
+    if args["host_input"] not in ("global_batch", "shard"):
+        raise bad("host_input", "'global_batch' or 'shard'")
+    mixtures.get(args["mixture_or_task_name"])  # an unknown name fails now, with suggestions
+    if args["eval_every"] and args["eval_mixture_or_task_name"]:
+        mixtures.get(args["eval_mixture_or_task_name"])
+
+
+@contextlib.contextmanager
+def _input_errors() -> Iterator[None]:
+    """A bad row stops tf.data with a page-long OpError around the DataError that names it:
+    re-raised as that DataError (source, file, row, field), one line."""
+    try:
+        yield
+    except tf.errors.OpError as e:
+        found = re.search(r"DataError: (.+)", e.message)
+        if found:
+            raise DataError(found.group(1).strip()) from None
+        raise RuntimeError(
+            f"reading the data failed: {' '.join(e.message.split())[:300]}"
+        ) from None
 
 
 def _check_finite(fetched: Sequence[Mapping[str, Any]], step: int, checkpointer) -> None:
@@ -285,7 +372,9 @@ def _evaluate(
 ) -> dict[str, float]:
     """Token loss and accuracy on the first `num_batches` batches of a held-out split."""
     sums = {"loss_sum": 0.0, "tokens": 0.0, "correct": 0.0}
-    for batch in dataset.take(num_batches).as_numpy_iterator():
+    with _input_errors():
+        batches = list(dataset.take(num_batches).as_numpy_iterator())
+    for batch in batches:
         if next(iter(batch.values())).shape[0] != host_batch_size:
             break  # a short last batch cannot be laid out on the mesh; eval is a sample anyway
         out = jax.device_get(eval_fn(params, to_global(batch, mesh)))

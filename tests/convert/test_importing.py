@@ -134,7 +134,7 @@ def test_hf_to_flame_writes_checkpoint_gin_vocabulary_and_chat_template(
     direct = importing.load_hf_params(hf_dir, result.config)
     for a, b in zip(_leaves(params), _leaves(direct), strict=True):
         np.testing.assert_array_equal(a, b)
-    with pytest.raises(FileExistsError, match=r"already holds a checkpoint"):
+    with pytest.raises(ValueError, match=r"exists and is not empty"):
         importing.hf_to_flame(hf_dir, result.output, progress=None)
 
 
@@ -283,6 +283,92 @@ def test_cli_reports_errors(tmp_path, capsys):
     code = cli.main(["convert", "hf-to-flame", "--hf_dir", str(tmp_path / "no"), "--output", "x"])
     assert code == 2
     assert "no Hugging Face model folder" in capsys.readouterr().err
+
+
+def _convert_fails(capsys, hf_dir, output, *expected):
+    """hf-to-flame refuses with one stderr line holding `expected`, and writes nothing."""
+    from flame_jax import cli
+
+    argv = ["convert", "hf-to-flame", "--hf_dir", hf_dir, "--output", output, "--skip_vocabulary"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    for text in expected:
+        assert text in err, err
+    assert not os.path.exists(output)
+    assert not [n for n in os.listdir(os.path.dirname(output)) if ".partial-" in n]
+
+
+def _rewrite_header(path: str, change) -> None:
+    """Rewrites a safetensors file's JSON header through `change(header)`."""
+    with open(path, "rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        header, data = json.loads(f.read(size)), f.read()
+    change(header)
+    text = json.dumps(header).encode()
+    with open(path, "wb") as f:
+        f.write(len(text).to_bytes(8, "little") + text + data)
+
+
+def test_bad_folders_are_refused_in_one_line_naming_file_and_tensor(tmp_path, llama_dir, capsys):
+    out = str(tmp_path / "out")
+    weights = "model.safetensors"
+    q = "model.layers.0.self_attn.q_proj.weight"
+    folder = safetensors_io.SafetensorsFolder(llama_dir)
+    # int32 weights (a quantized or mislabelled checkpoint) and a tensor of NaN.
+    bad = _copy_with(llama_dir, str(tmp_path / "int"), tensors={q: folder.read(q).astype(np.int32)})
+    _convert_fails(capsys, bad, out, q, "int32")
+    nan = _copy_with(
+        llama_dir, str(tmp_path / "nan"), tensors={q: np.full(folder.shape(q), np.nan, np.float32)}
+    )
+    _convert_fails(capsys, nan, out, q, "NaN")
+    # A truncated weights file, a header entry without its dtype, a config that is not JSON, a
+    # config without a field the architecture needs.
+    cut = _copy_with(llama_dir, str(tmp_path / "cut"))
+    path = os.path.join(cut, weights)
+    with open(path, "r+b") as f:
+        f.truncate(os.path.getsize(path) // 2)
+    _convert_fails(capsys, cut, out, path, "truncated")
+    nodtype = _copy_with(llama_dir, str(tmp_path / "nodtype"))
+    _rewrite_header(os.path.join(nodtype, weights), lambda h: h[q].pop("dtype"))
+    _convert_fails(capsys, nodtype, out, q, "lacks dtype")
+    broken = _copy_with(llama_dir, str(tmp_path / "broken"))
+    with open(os.path.join(broken, "config.json"), "w") as f:
+        f.write('{"architectures": ')
+    _convert_fails(capsys, broken, out, os.path.join(broken, "config.json"), "not valid JSON")
+    short = _copy_with(llama_dir, str(tmp_path / "short"))
+    hf = importing.read_hf_config(short)
+    del hf["num_hidden_layers"]
+    with open(os.path.join(short, "config.json"), "w") as f:
+        json.dump(hf, f)
+    _convert_fails(capsys, short, out, "config.json", "num_hidden_layers")
+
+
+def test_an_interrupted_import_leaves_no_output_and_can_be_redone(
+    tmp_path, llama_dir, monkeypatch, capsys
+):
+    from flame_jax import cli
+
+    out = str(tmp_path / "out")
+    argv = ["convert", "hf-to-flame", "--hf_dir", llama_dir, "--output", out, "--skip_vocabulary"]
+
+    def killed(*args, **kwargs):  # after the checkpoint, before model.gin
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(importing, "model_gin", killed)
+        with pytest.raises(KeyboardInterrupt):
+            cli.main(argv)
+    assert not os.path.exists(out)
+    assert cli.main(argv) == 0
+    assert sorted(os.listdir(out)) == ["checkpoints", "hf", "model.gin", "run.json"]
+    capsys.readouterr()
+    assert cli.main(argv) == 2  # a second import into it is refused, or replaces it:
+    assert "exists and is not empty" in capsys.readouterr().err
+    before = os.stat(os.path.join(out, "model.gin")).st_ino
+    assert cli.main([*argv, "--overwrite"]) == 0
+    assert os.stat(os.path.join(out, "model.gin")).st_ino != before
+    assert manifest.read(out).vocabulary is None
 
 
 # Wraps importing._block to record (tensor, elements) of every block a process reads.
