@@ -175,7 +175,7 @@ def _tally_if_read(task: registry.FlameTask, split: str, root: str) -> registry.
     empty ones (a file that cannot be read)."""
     try:
         return registry.count(task, split, root, registry.Budget(share=1.0)).tally
-    except DataError:
+    except (DataError, OSError, EOFError):
         return registry.Tally()
 
 
