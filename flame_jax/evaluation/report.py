@@ -2,7 +2,9 @@
 
 A benchmark's `evaluate(...)` returns a `BenchmarkResult`: the scores (metric name -> value,
 proportions in [0, 1] unless the name says otherwise), one JSON-ready row per judged item, and
-the paper's numbers for the same metrics (FLAME.md) to print beside ours. `write` puts
+the paper's numbers for the same metrics (FLAME.md) to print beside ours, and the items left
+out because they are longer than the judge's max_length (counted and listed in scores.json and
+report.md; the scores are over the judged items). `write` puts
 predictions.jsonl, scores.json and report.md into the output directory, each written to a
 temporary file and renamed, so an interrupted run never leaves a half-written results file.
 """
@@ -30,6 +32,8 @@ class BenchmarkResult:
       paper: row name (e.g. "FLAMe-RM-24B") -> {metric: value} from FLAME.md, on the same
         metric names and scale as `scores`; missing metrics show as "-".
       notes: lines for the report (protocol, data release, what was left out and why).
+      skipped: one row per item not judged because it is longer than the judge's max_length
+        (flame_jax.evaluation.suite.split_too_long).
     """
 
     benchmark: str
@@ -37,6 +41,7 @@ class BenchmarkResult:
     predictions: list[dict[str, Any]]
     paper: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
     notes: list[str] = dataclasses.field(default_factory=list)
+    skipped: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def markdown(self, *, model_name: str = "this judge") -> str:
         """A table: one column per metric, our row first, then the paper's rows."""
@@ -55,7 +60,24 @@ class BenchmarkResult:
         lines += ["", f"{len(self.predictions)} items judged."]
         if self.notes:
             lines += ["", *(f"- {note}" for note in self.notes)]
+        if self.skipped:
+            lines += [
+                "",
+                f"{len(self.skipped)} items skipped: longer than the judge's max_length (not "
+                "judged, not in the scores):",
+                "",
+                *(f"- {_skipped(row)}" for row in self.skipped),
+            ]
         return "\n".join(lines) + "\n"
+
+
+def _skipped(row: Mapping[str, Any]) -> str:
+    meta = {k: v for k, v in row.items() if k not in ("task", "item", "tokens", "max_length")}
+    where = "".join(f", {k} {v}" for k, v in meta.items())
+    return (
+        f"{row['task']} item {row['item']}{where}: {row['tokens']} tokens > "
+        f"max_length {row['max_length']}"
+    )
 
 
 def _cell(value: float | None) -> str:
@@ -85,7 +107,13 @@ def write(
     write_atomically(
         paths["scores"],
         json.dumps(
-            {"benchmark": result.benchmark, "scores": result.scores, "notes": result.notes},
+            {
+                "benchmark": result.benchmark,
+                "scores": result.scores,
+                "notes": result.notes,
+                "num_skipped": len(result.skipped),
+                "skipped": result.skipped,
+            },
             indent=1,
         ),
     )
