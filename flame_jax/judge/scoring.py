@@ -26,15 +26,17 @@ would be judged on text the model never sees).
 
 How it is computed (`option_logprobs`): the prompt (0 + inputs) is written once into the
 model's key/value cache (flame_jax.models.decoding's layout: prompts left-aligned, prefix
-flagged), in chunks of `prefill_chunk` slots when the model's attention is causal (attention
-memory is then chunk x cache length, linear in the record's length) and whole when its prefix
-is bidirectional. The last prompt position's hidden state gives each option's first target
-token; each option's other target tokens are one short pass against that cache, the options
-one after another from the same prefilled cache. So the prompt is encoded once for all K
-options (a pair in both orders costs about two prompts), and logits are computed at the target
-positions only. The sums equal a full forward pass of inputs + targets_k (tests/judge compare
-them within float rounding). Prompts are batched by length under a token budget
-(flame_jax.judge.batching); results come back in input order.
+flagged), in chunks when the model's attention is causal and whole when its prefix is
+bidirectional. A chunk is at most `prefill_chunk` slots and small enough that a step's
+attention scores, rows x chunk x cache length per head, stay under token_budget x
+ATTENTION_FACTOR: with rows x cache length <= token_budget, the judge's memory is then linear
+in the record's length whatever the model's attention kernel. The last prompt position's hidden
+state gives each option's first target token; each option's other target tokens are one short
+pass against that cache, the options one after another from the same prefilled cache. So the
+prompt is encoded once for all K options (a pair in both orders costs about two prompts), and
+logits are computed at the target positions only. The sums equal a full forward pass of
+inputs + targets_k (tests/judge compare them within float rounding). Prompts are batched by
+length under a token budget (flame_jax.judge.batching); results come back in input order.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ from flame_jax.models.loss import token_log_likelihood
 
 LENGTH_MULTIPLE = 64  # feature rows are padded to a multiple of 64 tokens
 TARGET_MULTIPLE = 16  # option tokens are padded to a multiple of 16: one shape per call
-PREFILL_CHUNK = 512  # prompt slots written into the cache per step (causal attention)
+PREFILL_CHUNK = 512  # the most prompt slots written into the cache per step (causal attention)
+ATTENTION_FACTOR = 128  # a prefill step's scores per head <= token_budget x 128 (16 MiB)
 FEATURE_KEYS = (
     "decoder_target_tokens",
     "decoder_input_tokens",
@@ -248,13 +251,13 @@ def _score_options(
     return jax.lax.map(option, (targets, target_lengths))
 
 
-def prefill_chunk_for(model: Transformer, length: int, prefill_chunk: int) -> int:
+def prefill_chunk_for(model: Transformer, length: int, most: int) -> int:
     """The chunk the prompt bucket `length` is written in: the whole prompt when the prefix is
-    bidirectional (its tokens see each other) or short, else the largest multiple of 64 up to
-    prefill_chunk that divides it."""
-    if model.config.bidirectional_prefix or length <= prefill_chunk:
+    bidirectional (its tokens see each other) or at most `most` slots, else the largest
+    multiple of 64 up to max(most, 64) that divides it (buckets are multiples of 64)."""
+    if model.config.bidirectional_prefix or length <= most:
         return length
-    divisors = [c for c in range(64, prefill_chunk + 1, 64) if length % c == 0]
+    divisors = [c for c in range(64, max(most, 64) + 1, 64) if length % c == 0]
     return max(divisors, default=length)
 
 
@@ -296,7 +299,8 @@ def option_logprobs(
             for k, ids in enumerate(examples[index][1]):
                 targets[k, row, : len(ids)] = ids
                 target_lengths[k, row] = len(ids)
-        chunk = prefill_chunk_for(model, step.length, prefill_chunk)
+        scores = token_budget * ATTENTION_FACTOR // (step.rows * (step.length + width))
+        chunk = prefill_chunk_for(model, step.length, min(prefill_chunk, scores))
         logprobs = np.asarray(
             _score_options(
                 model,
