@@ -244,7 +244,7 @@ def _score_options(
         real = (index < n[:, None]).astype(jnp.int32)
         step = (ids, prompt_lengths[:, None] + index, real, jnp.zeros_like(ids))
         hidden, _ = _forward(model, params, cache, step)
-        # Position j (token j) predicts token j + 1; the prompt's last position predicts 0.
+        # Option position j predicts its token j + 1; the prompt's last position its token 0.
         logits = jnp.concatenate([first_logits, _unembed(model, params, hidden[:, :-1])], axis=1)
         return jnp.sum(jnp.where(real > 0, token_log_likelihood(logits, ids), 0.0), axis=-1)
 
