@@ -8,10 +8,11 @@ with random parameters (flame_jax.models.testing.random_params: the memory of a 
 that shape), records its peak RSS so far (imports, parameters: "base"), judges --pairs pairwise
 records of about `length` tokens each in both orders with max_length = length and the
 Autorater's default token budget, and reports its peak RSS after (resource.getrusage). The
-judge's own memory is the difference. Records are demo_sorting pairs (tasks/demo.py) whose list
-is repeated until the record (inputs + the longest option) is just under `length` tokens with
-the demo vocabulary. The parent watches each child's RSS and stops it above --rss_cap_gb (the
-row then says "> cap"), so a judge that grows quadratically cannot take the machine down.
+judge's own memory is the difference. Records are demo_sorting pairs (tasks/demo.py) whose
+context is repeated until judging the record takes just under `length` tokens with the demo
+vocabulary (inputs + the longest option, or + max_new_tokens in generate mode). The parent
+watches each child's RSS and stops it above --rss_cap_gb (the row then says "stopped"), so a
+judge that grows quadratically cannot take the machine down.
 
 Configs: `demo` (gin/runs/demo.gin's model: what `flame-jax demo` trains) and `small`
 (gin/models/small.gin, 128.5M parameters). The last columns compare each point with the
@@ -45,21 +46,17 @@ def _config(name: str):
     return configurables.model_config_from_gin()
 
 
-def _record_of_length(codec, record, length: int):
-    """`record` with its context repeated so that judging it takes just under `length` tokens."""
+def _record_of_length(rater, record, length: int):
+    """`record` with its context repeated so that the judge takes just under `length` tokens
+    for it (Autorater.sequence_length: both orders; + max_new_tokens when generating)."""
     import dataclasses  # noqa: PLC0415
-
-    from flame_jax.judge import scoring  # noqa: PLC0415
 
     def repeated(times: int):
         context = tuple((name, " ".join([value] * times)) for name, value in record.context)
         return dataclasses.replace(record, context=context)
 
     def size(times: int) -> int:
-        return max(
-            scoring.sequence_length(codec, r)
-            for r in (repeated(times), scoring.swap_responses(repeated(times)))
-        )
+        return rater.sequence_length(repeated(times))
 
     low, high = 1, 2
     while size(high) <= length:
@@ -85,13 +82,13 @@ def _point(config_name: str, length: int, mode: str, pairs: int, vocab: str) -> 
     config = _config(config_name)
     model, params = Transformer(config), random_params(config, seed=0)
     jax.block_until_ready(params)
+    rater = Autorater(model, params, codec, mode=mode, max_length=length, progress=False)
     base = registry.first_records(registry.get_task("demo_sorting"), "test", pairs)
     records, tokens = [], 0
     for record in base:
-        long, size = _record_of_length(codec, record, length)
+        long, size = _record_of_length(rater, record, length)
         records.append(long)
         tokens = max(tokens, size)
-    rater = Autorater(model, params, codec, mode=mode, max_length=length, progress=False)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     start = time.perf_counter()
     rater.judge(records)
