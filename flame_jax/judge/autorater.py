@@ -16,7 +16,7 @@ no verdict and counts in the parse-failure rate; for pairwise, each order then c
 (0.5), RewardBench's rule for generative judges.
 
 Prompts are judged in passes of one length bucket, at most `batch_size` rows and
-rows x padded length <= `token_budget` (flame_jax.judge.batching), with a progress line on
+rows x padded length <= `token_budget` (flame_jax.judge.passes), with a progress line on
 stderr for long inputs; results are in input order and deterministic (greedy decoding). A
 record longer than `max_length` raises, naming it: `sequence_length` tells the caller in
 advance, so an evaluation can skip and report such records (flame_jax.evaluation.suite).
@@ -42,7 +42,7 @@ from flame_jax.format import (
     TaskType,
 )
 from flame_jax.judge import generation, scoring
-from flame_jax.judge.batching import DEFAULT_TOKEN_BUDGET
+from flame_jax.judge.passes import DEFAULT_TOKEN_BUDGET
 from flame_jax.judge.scoring import PairwiseVerdict
 from flame_jax.models import Transformer
 
@@ -151,7 +151,7 @@ class Autorater:
       max_length: longest inputs + targets (score) or inputs + max_new_tokens (generate);
         longer records raise, naming the record (the judge never truncates).
       token_budget: the most rows x padded tokens in one forward pass: long records are judged
-        a few at a time (flame_jax.judge.batching), so memory follows the budget.
+        a few at a time (flame_jax.judge.passes), so memory follows the budget.
       max_new_tokens: decoding budget in generate mode.
       progress: print progress lines for long inputs.
     """

@@ -10,7 +10,7 @@ The prompt is what the trainer's decoder saw before the first target token: seqi
 0 followed by the tokenized inputs (no EOS); the whole prompt is the prefix (causal_attention
 1), as in PrefixLMFeatureConverter. Prompts are sorted by length and decoded in passes of one
 length bucket each, at most batch_size rows and rows x (bucket + max_new_tokens) <= token_budget
-(flame_jax.judge.batching), so jit compiles a few shapes per bucket; results come back in
+(flame_jax.judge.passes), so jit compiles a few shapes per bucket; results come back in
 input order.
 
 Memory: flame_jax.models.generate writes each prompt into the key/value cache in one step, so
@@ -31,7 +31,7 @@ import numpy as np
 
 from flame_jax.data.codec import Codec
 from flame_jax.format import ParseError, Record, parse_evaluation
-from flame_jax.judge.batching import DEFAULT_TOKEN_BUDGET, plan
+from flame_jax.judge.passes import DEFAULT_TOKEN_BUDGET, plan
 from flame_jax.models import Transformer, generate
 
 

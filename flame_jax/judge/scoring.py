@@ -36,7 +36,7 @@ pass against that cache, the options one after another from the same prefilled c
 prompt is encoded once for all K options (a pair in both orders costs about two prompts), and
 logits are computed at the target positions only. The sums equal a full forward pass of
 inputs + targets_k (tests/judge compare them within float rounding). Prompts are batched by
-length under a token budget (flame_jax.judge.batching); results come back in input order.
+length under a token budget (flame_jax.judge.passes); results come back in input order.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ import numpy as np
 from flame_jax.data.codec import Codec
 from flame_jax.format import Record, TaskType
 from flame_jax.format.record import EVALUATION_HEADER
-from flame_jax.judge.batching import DEFAULT_TOKEN_BUDGET, plan
+from flame_jax.judge.passes import DEFAULT_TOKEN_BUDGET, plan
 from flame_jax.models import Transformer
 from flame_jax.models.decoding import init_cache, left_align
 from flame_jax.models.loss import token_log_likelihood
@@ -368,7 +368,7 @@ def option_probabilities(
     """For each record, {option: probability} of its first output field (see module docstring).
 
     A forward pass holds at most `batch_size` records and rows x padded length <= token_budget
-    (flame_jax.judge.batching); results are in input order. Deterministic.
+    (flame_jax.judge.passes); results are in input order. Deterministic.
 
     Raises:
       ValueError: for a record without options (open-ended) or longer than max_length,

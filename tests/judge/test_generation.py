@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from flame_jax.data import registry
-from flame_jax.judge import batching, generation
+from flame_jax.judge import generation, passes
 from flame_jax.models import Generation, Transformer, TransformerConfig
 from flame_jax.models.testing import random_params as _params
 
@@ -69,7 +69,7 @@ def test_scripted_outputs_are_decoded_parsed_and_failures_counted(demo_codec, mo
     # Prompts are seqio's leading 0 and the inputs (no EOS), padded to their length bucket;
     # the long one gets a pass of its own, the three short ones share one of 4 rows.
     assert sorted(calls) == sorted(
-        [(4, batching.bucket_length(len(prompts[0]))), (1, batching.bucket_length(len(prompts[1])))]
+        [(4, passes.bucket_length(len(prompts[0]))), (1, passes.bucket_length(len(prompts[1])))]
     )
     assert [r.text for r in results] == [text for text, _ in outputs]  # input order
     assert [r.finished for r in results] == [True, True, False, True]
