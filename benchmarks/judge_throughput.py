@@ -8,23 +8,23 @@ Measures `Autorater.judge` (flame_jax.judge.autorater), the path every evaluatio
 records of the demo collection (tasks/demo.py, whose SentencePiece vocabulary is built here)
 with random parameters (flame_jax.models.testing.random_params: no checkpoint, same cost):
 
-- score mode, demo_sorting: pairs/s, each pair judged in both orders in one forward pass;
+- score mode, demo_sorting: pairs/s, each pair judged in both orders (two prompts);
 - score mode, demo_support: classification records/s (one order, two labels), for comparison;
 - generate mode, demo_sorting: pairs/s (both orders decoded) and generated tokens/s, with a
   budget of --max_new_tokens. Its default is the longest gold evaluation of the pairwise
-  records in tokens, EOS included (`EVALUATION:\\nanswer: A` + EOS is 14 tokens with the demo
-  vocabulary, not 2: "EVALUATION:" alone is several pieces). Random parameters rarely emit
-  EOS, so every row decodes the whole budget: the cost of a trained judge that writes its
-  verdict and stops.
+  records in tokens, EOS included. Random parameters rarely emit EOS, so every row decodes the
+  whole budget: the cost of a trained judge that writes its verdict and stops.
 
-Why score mode is not the cheaper one here: it scores every option as a full sequence (inputs
-+ targets), 2 options x 2 orders = 4 rows of ~180 tokens per pair, while generate mode
-prefills 2 prompts per pair and then decodes a dozen tokens per row from the KV cache.
+Both modes write each prompt into the KV cache once; score mode then scores each answer option
+(a dozen tokens) in one pass against that cache, where generate mode decodes the dozen tokens
+one step at a time, so score mode is the faster one. (Before score mode shared the prompt, it
+ran every option as a full sequence, 2 options x 2 orders = 4 full rows per pair, and was about
+half as fast as generate mode: 50 against 102 pairs/s on tiny, 0.32 against 0.35 on small.)
 
 Each measurement is the second `judge` call on the same records; the first (compilation for
 each length bucket plus one run) is reported as "first call". The baselines are measured in
 the same run: "vs score" is a generate row's pairs/s over score mode's pairs/s on the same
-config (below 1x: score mode is the cheaper one), and "vs <first config>" each rate over
+config (below 1x: score mode is the faster one), and "vs <first config>" each rate over
 the same row of the first config (tiny by default).
 
 The small config (128.5M parameters) judges --small_pairs pairs (default 8, about 1.5 minutes

@@ -14,6 +14,8 @@ flame-jax judge --checkpoint C --task T [--input rows.jsonl | --split S] --outpu
 flame-jax eval --checkpoint C --benchmark NAME [--data_dir D] [--max_per_task N] --output DIR
     [--own_model M] [--cobbler_protocol upstream|both_orders]
     [--input samples.jsonl --timeout S --memory_limit MIB]   (humaneval_rerank)
+    judge and eval: [--mode score|generate] [--max_length N] [--token_budget N]
+    [--on_too_long skip|error] (records longer than max_length: skipped and listed, or an error)
 flame-jax opt-rm tailpatch --base_checkpoint C --target rewardbench [--tasks T ...] --workdir W
 flame-jax opt-rm weights --workdir W --output mixture.json
 flame-jax convert hf-to-flame --hf_dir D --output C   Hugging Face model -> checkpoint, gin, vocab
@@ -196,11 +198,21 @@ def _judge(args: argparse.Namespace) -> int:
             data_dir=_data_dir(args.data_dir),
         )
     judge = judge_lib.load_autorater(args.checkpoint, **_judge_options(args))
-    judgments = judge.judge(records)
-    rows = [suite.prediction_row(args.task, j) for j in judgments]
+    kept, too_long = list(range(len(records))), []
+    if args.on_too_long == "skip":
+        kept, too_long = suite.split_too_long(judge, args.task, records)
+    judgments = judge.judge([records[i] for i in kept])
+    # One row per record, in input order: a skipped record's row says why instead.
+    rows: list[dict] = [{} for _ in records]
+    for row in too_long:
+        rows[row["item"]] = {**row, "skipped": "longer than max_length"}
+    for index, judgment in zip(kept, judgments, strict=True):
+        rows[index] = suite.prediction_row(args.task, judgment)
     report.write_jsonl(args.output, rows)
     scored = [row["score"] for row in rows if "score" in row]
-    line = f"{len(rows)} records judged ({args.task}, {args.mode} mode) -> {args.output}"
+    line = f"{len(judgments)} records judged ({args.task}, {args.mode} mode) -> {args.output}"
+    if too_long:
+        line += f"; {len(too_long)} skipped, longer than max_length {args.max_length} (in the file)"
     if scored:
         line += f"; accuracy {sum(scored) / len(scored):.1%}"
     outputs = [j.output for j in judgments if j.output is not None]
@@ -236,6 +248,7 @@ def _eval(args: argparse.Namespace) -> int:
         cobbler_protocol=args.cobbler_protocol,
         timeout_s=args.timeout,
         memory_mb=args.memory_limit,
+        on_too_long=args.on_too_long,
     )
     paths = report.write(result, args.output, model_name=args.checkpoint)
     print(result.markdown(model_name=args.checkpoint))
@@ -432,13 +445,16 @@ def _add_convert_parser(commands) -> None:
 
 
 def _judge_options(args: argparse.Namespace) -> dict:
-    return {
+    options = {
         "vocabulary": args.vocabulary,
         "mode": args.mode,
         "batch_size": args.batch_size,
         "max_length": args.max_length,
         "max_new_tokens": args.max_new_tokens,
     }
+    if args.token_budget is not None:
+        options["token_budget"] = args.token_budget
+    return options
 
 
 def _add_judge_flags(cmd: argparse.ArgumentParser, *, many: bool = False) -> None:
@@ -455,8 +471,21 @@ def _add_judge_flags(cmd: argparse.ArgumentParser, *, many: bool = False) -> Non
         )
     cmd.add_argument("--vocabulary", default=None, help="default: the run's config.gin")
     cmd.add_argument("--mode", choices=("score", "generate"), default="score")
-    cmd.add_argument("--batch_size", type=int, default=16)
-    cmd.add_argument("--max_length", type=int, default=2048)
+    cmd.add_argument("--batch_size", type=int, default=16, help="the most rows per pass")
+    cmd.add_argument("--max_length", type=int, default=2048, help="longest record, in tokens")
+    cmd.add_argument(
+        "--token_budget",
+        type=int,
+        default=None,
+        help="the most rows x padded tokens per forward pass, bounding memory (default the "
+        "Autorater's, 16 x 2048)",
+    )
+    cmd.add_argument(
+        "--on_too_long",
+        choices=("skip", "error"),
+        default="skip",
+        help="a record longer than max_length: skip it and list it, or stop with an error",
+    )
     cmd.add_argument("--max_new_tokens", type=int, default=128, help="generate mode")
     cmd.add_argument("--data_dir", default=None, help="default: $FLAME_DATA_DIR")
     cmd.add_argument("--seed", type=int, default=0, help="for samples of items")

@@ -77,11 +77,19 @@ def evaluate(
     max_per_task: int | None = 256,
     seed: int = 0,
     split: str = "test",
+    on_too_long: str = "error",
 ) -> BenchmarkResult:
-    """Balanced accuracy per dataset, FLAMe's groups and the averages."""
+    """Balanced accuracy per dataset, FLAMe's groups and the averages (`on_too_long`: items
+    longer than the judge's max_length "skip" (listed) or "error")."""
     tasks = {suffix: f"llm_aggrefact_{suffix}" for suffix in DATASETS.values()}
-    judged, notes = suite.judge_tasks(
-        judge, list(tasks.values()), split, max_per_task=max_per_task, seed=seed, data_dir=data_dir
+    judged, notes, too_long = suite.judge_tasks(
+        judge,
+        list(tasks.values()),
+        split,
+        max_per_task=max_per_task,
+        seed=seed,
+        data_dir=data_dir,
+        on_too_long=on_too_long,
     )
     per_dataset, predictions = {}, []
     for suffix, task in tasks.items():
@@ -105,4 +113,4 @@ def evaluate(
         f"split {split}; {max_per_task or 'all'} items per dataset (seed {seed}); "
         "threshold 0.5 on p(Yes)"
     )
-    return BenchmarkResult("aggrefact", scores, predictions, PAPER, notes)
+    return BenchmarkResult("aggrefact", scores, predictions, PAPER, notes, too_long)

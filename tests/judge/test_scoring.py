@@ -1,4 +1,5 @@
-"""Score mode: seqio-exact features, option probabilities, expected score, both orders."""
+"""Score mode: seqio-exact features, option probabilities (prefix shared through the KV cache,
+equal to full sequences), expected score, both orders."""
 
 import dataclasses
 import functools
@@ -13,7 +14,7 @@ import tensorflow as tf
 from flame_jax.data import registry
 from flame_jax.format import Instructions, Pair, Pairwise, Record, TaskType
 from flame_jax.judge import generation, scoring
-from flame_jax.models import Transformer, TransformerConfig
+from flame_jax.models import Transformer, TransformerConfig, score
 from flame_jax.models.loss import compute_loss
 from flame_jax.models.testing import random_params as _params
 
@@ -26,10 +27,39 @@ TINY = TransformerConfig(
     head_dim=16,
     mlp_dim=128,
 )
+# Every path of the model that the shared prefix must reproduce: local windows shorter than a
+# prefill chunk, soft-caps, post-norms, an untied output layer, scanned layers, and the
+# bidirectional prefix (written in one piece, not in chunks).
+CONFIGS = {
+    "tiny": TINY,
+    "gemma2": dataclasses.replace(
+        TINY,
+        sliding_window=16,
+        attention_pattern=("local", "global"),
+        attn_logit_softcap=50.0,
+        final_logit_softcap=30.0,
+        post_attn_norm=True,
+        post_mlp_norm=True,
+    ),
+    "untied_scanned": dataclasses.replace(
+        TINY,
+        tie_embeddings=False,
+        scan_layers=True,
+        sliding_window=16,
+        attention_pattern=("local", "global"),
+    ),
+    "bidirectional_prefix": dataclasses.replace(TINY, bidirectional_prefix=True),
+}
 
 
 def _records(task, n, split="validation"):
     return registry.first_records(registry.get_task(task), split, n)
+
+
+def _long(record: Record, times: int) -> Record:
+    """The record with every context value repeated `times` times (a long prompt)."""
+    context = tuple((name, " ".join([value] * times)) for name, value in record.context)
+    return dataclasses.replace(record, context=context)
 
 
 def _explained(record: Record, explanation: str = "Because.") -> Record:
@@ -103,9 +133,69 @@ def test_option_targets():
     assert explained == [(f"EVALUATION:\nscore: {k}\n", False) for k in record.options]
 
 
-def test_probabilities_sum_to_one_deterministic_and_batch_independent(demo_codec):
+def _reference_logprobs(model, params, codec, record) -> np.ndarray:
+    """The straightforward computation: each option as one full sequence (inputs + targets_k,
+    the trainer's features) through the model's forward pass, its target log-probs summed."""
+    targets = scoring.option_targets(record)
+    features = scoring.prefix_lm_features(
+        codec,
+        [(record.inputs, text) for text, _ in targets],
+        eos=[eos for _, eos in targets],
+        max_length=8192,
+    )
+    return np.asarray(score(model, params, features).sequence_logprobs, np.float64)
+
+
+def _reference_probabilities(model, params, codec, record) -> dict[str, float]:
+    logprobs = _reference_logprobs(model, params, codec, record)
+    p = np.exp(logprobs - logprobs.max())
+    return dict(zip(record.options, p / p.sum(), strict=True))
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_shared_prefix_probabilities_equal_full_sequences(demo_codec, name):
+    """One prefill per prompt, the options scored from its cache: the probabilities of
+    scoring every option as a full sequence, within 1e-5 (float32), for short prompts and a
+    prompt of over 1,000 tokens (several prefill chunks)."""
+    config = CONFIGS[name]
+    model, params = Transformer(config), _params(config)
+    records = [
+        *_records("demo_sortedness", 2),
+        *_records("demo_sorting", 2),
+        _explained(_records("demo_support", 1)[0]),
+        _long(_records("demo_sorting", 3)[2], 60),
+    ]
+    assert len(demo_codec.encode_inputs(records[-1].inputs)) > 1024
+    ours = scoring.option_probabilities(model, params, demo_codec, records, max_length=8192)
+    for record, p in zip(records, ours, strict=True):
+        reference = _reference_probabilities(model, params, demo_codec, record)
+        assert list(p) == list(record.options)
+        np.testing.assert_allclose(list(p.values()), list(reference.values()), atol=1e-5)
+
+
+def test_prefill_chunks_and_passes_do_not_change_the_log_probabilities(demo_codec):
+    config = CONFIGS["gemma2"]  # 16-token windows: chunk boundaries cut through them
+    model, params = Transformer(config), _params(config)
+    records = [
+        *_records("demo_sorting", 2),
+        _long(_records("demo_sortedness", 1)[0], 4),
+        _long(_records("demo_support", 1)[0], 3),
+    ]
+    examples = [scoring.encode_options(demo_codec, r) for r in records]
+    whole = scoring.option_logprobs(model, params, examples)
+    chunked = scoring.option_logprobs(model, params, examples, prefill_chunk=64, batch_size=1)
+    tight = scoring.option_logprobs(model, params, examples, token_budget=256)
+    for record, a, b, c in zip(records, whole, chunked, tight, strict=True):
+        reference = _reference_logprobs(model, params, demo_codec, record)
+        np.testing.assert_allclose(a, reference, rtol=1e-6, atol=1e-4)
+        np.testing.assert_allclose(b, reference, rtol=1e-6, atol=1e-4)
+        np.testing.assert_allclose(c, reference, rtol=1e-6, atol=1e-4)
+
+
+def test_probabilities_sum_to_one_deterministic_and_in_input_order(demo_codec):
     model, params = Transformer(TINY), _params(TINY)
     records = [
+        _long(_records("demo_sortedness", 1)[0], 3),
         *_records("demo_sortedness", 2),
         *_records("demo_sorting", 2),
         _explained(_records("demo_support", 1)[0]),
@@ -116,17 +206,27 @@ def test_probabilities_sum_to_one_deterministic_and_batch_independent(demo_codec
         assert sum(p.values()) == pytest.approx(1.0, abs=1e-6)
         assert all(0.0 < v < 1.0 for v in p.values())
     assert scoring.option_probabilities(model, params, demo_codec, records, batch_size=2) == probs
-    alone = scoring.option_probabilities(model, params, demo_codec, records, batch_size=8)
+    alone = [scoring.option_probabilities(model, params, demo_codec, [r])[0] for r in records]
     for a, b in zip(alone, probs, strict=True):
-        np.testing.assert_allclose(list(a.values()), list(b.values()), rtol=1e-4)
+        np.testing.assert_allclose(list(a.values()), list(b.values()), atol=1e-6)
 
     # The option log-prob of the true answer is the (negated) training loss on that example.
-    record = records[0]
+    record = records[1]
     features = scoring.prefix_lm_features(demo_codec, [(record.inputs, record.targets)])
     _, out = jax.jit(functools.partial(compute_loss, model))(params, features)
-    np.testing.assert_allclose(
-        scoring.sequence_logprobs(model, params, features), [-out.loss_sum], rtol=1e-5
+    (logprobs,) = scoring.option_logprobs(
+        model, params, [scoring.encode_options(demo_codec, record)]
     )
+    np.testing.assert_allclose(
+        logprobs[record.options.index(record.answer)], -out.loss_sum, rtol=1e-5
+    )
+
+
+def test_sequence_length_is_the_longest_option(demo_codec):
+    record = _records("demo_sortedness", 1)[0]
+    input_ids, options = scoring.encode_options(demo_codec, record)
+    assert scoring.sequence_length(demo_codec, record) == len(input_ids) + max(map(len, options))
+    assert len(options) == len(record.options) and all(ids[-1] == 1 for ids in options)
 
 
 def test_open_ended_records_raise(demo_codec):
@@ -195,23 +295,19 @@ def _pair(better: str, worse: str, index: int):
 
 
 def _fake_scorer(demo_codec, judge):
-    """A sequence_logprobs stand-in: judge(inputs_text, targets_text) -> log-prob per row."""
+    """An option_logprobs stand-in: judge(inputs_text, targets_text) -> log-prob per option."""
     calls = []
 
-    def fake(model, params, features):
-        del model, params
-        calls.append(features["decoder_target_tokens"].shape)
-        out = []
-        for tokens, weights in zip(
-            features["decoder_target_tokens"], features["decoder_loss_weights"], strict=True
-        ):
-            if not weights.any():
-                out.append(0.0)  # a padding row
-                continue
-            inputs = demo_codec.vocabulary.decode(tokens[(weights == 0) & (tokens > 0)].tolist())
-            targets = demo_codec.vocabulary.decode(tokens[(weights > 0) & (tokens > 1)].tolist())
-            out.append(judge(inputs, targets))
-        return np.asarray(out, np.float32)
+    def fake(model, params, examples, **options):
+        del model, params, options
+        calls.append(len(examples))
+        decode = demo_codec.vocabulary.decode
+        return [
+            np.asarray(
+                [judge(decode(list(inputs)), decode([t for t in ids if t > 1])) for ids in targets]
+            )
+            for inputs, targets in examples
+        ]
 
     return fake, calls
 
@@ -242,10 +338,10 @@ def test_always_first_judge_is_inconsistent(demo_codec, monkeypatch):
     fake, calls = _fake_scorer(
         demo_codec, lambda inputs, targets: 0.0 if "answer: A" in targets else -5.0
     )
-    monkeypatch.setattr(scoring, "sequence_logprobs", fake)
+    monkeypatch.setattr(scoring, "option_logprobs", fake)
     records = [_pair("2", "3", index=0), _pair("2", "3", index=1)]
     verdicts = scoring.pairwise_both_orders(None, None, demo_codec, records)
-    assert len(calls) == 1  # both orders of both records in one forward pass
+    assert calls == [4]  # both orders of both records, scored together
     for v in verdicts:
         assert v.verdicts == ("A", "A")
         assert not v.consistent
@@ -259,7 +355,7 @@ def test_content_judge_is_consistent(demo_codec, monkeypatch):
         return 0.0 if f"answer: {slot}" in targets else -3.0
 
     fake, _ = _fake_scorer(demo_codec, prefers_two)
-    monkeypatch.setattr(scoring, "sequence_logprobs", fake)
+    monkeypatch.setattr(scoring, "option_logprobs", fake)
     records = [_pair("2", "3", index=0), _pair("2", "3", index=1)]  # "2" first, then second
     first, second = scoring.pairwise_both_orders(None, None, demo_codec, records, batch_size=1)
     p = 1 / (1 + np.exp(-3.0))
