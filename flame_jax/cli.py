@@ -290,12 +290,12 @@ def _add_serve_parser(commands) -> None:
     _add_judge_flags(cmd, many=True)
     cmd.add_argument("--host", default="127.0.0.1")
     cmd.add_argument("--port", type=int, default=8000)
-    # Limits: unset flags keep flame_jax.judge.server.Limits' defaults.
+    # Limits: unset flags keep flame_jax.judge.server.Limits' defaults; --token_budget (a judge
+    # flag) bounds both a merged call's requests and each forward pass.
     cmd.add_argument("--max_body_bytes", type=int, default=None, help="413 above (1 MiB)")
     cmd.add_argument("--max_items", type=int, default=None, help="per request, 413 above (512)")
     cmd.add_argument("--max_queue", type=int, default=None, help="waiting requests, 429 above (64)")
     cmd.add_argument("--max_wait_ms", type=float, default=None, help="to merge requests (5)")
-    cmd.add_argument("--token_budget", type=int, default=None, help="per model call (32768)")
     cmd.add_argument(
         "--log_level", default="warning", choices=("critical", "error", "warning", "info", "debug")
     )

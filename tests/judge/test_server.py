@@ -15,6 +15,7 @@ from flame_jax.data import registry
 from flame_jax.data.readers import Row
 from flame_jax.judge import server, wire
 from flame_jax.judge.batching import Batcher, QueueFull
+from flame_jax.models import score
 
 
 def _rows(n):
@@ -289,7 +290,7 @@ def test_prompt_logprobs_are_score_modes(rater):
     prompt = [0, *inputs, *target_ids]
     (values,) = server.prompt_logprobs(rater, [prompt])
     features = judge.features_from_tokens([(inputs, target_ids)])
-    (expected,) = judge.sequence_logprobs(rater.model, rater.params, features)
+    (expected,) = np.asarray(score(rater.model, rater.params, features).sequence_logprobs)
     assert values[0] is None and len(values) == len(prompt)
     assert np.sum(values[1 + len(inputs) :]) == pytest.approx(float(expected), abs=1e-4)
     # A single-token prompt has nothing to score; a longer one scores every later token.
