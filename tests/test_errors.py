@@ -206,11 +206,16 @@ def test_a_full_disk_during_a_save_is_one_line(train_argv, tmp_path):
         check=False,
     )
     assert out.returncode == 2, out.stderr[-3000:]
-    # TensorStore's callbacks may still fire after the run's event loop closed on a loaded
-    # machine (seen once in 4 runs under load): Python prints those as ignored exceptions, which
-    # are not the command's error report. Anything else with a traceback is.
-    noise = "RuntimeError: Event loop is closed"
-    reports = [block for block in out.stderr.split("Traceback")[1:] if noise not in block]
+    # On a loaded machine Orbax's and TensorStore's asynchronous writers can still report after
+    # the run ended (a callback on the closed event loop; asyncio's "Task exception was never
+    # retrieved" for the writes the full disk failed): late echoes of the one failure, not the
+    # command's error report. Any other traceback is one.
+    echoes = ("RuntimeError: Event loop is closed", "in write_fragment")
+    reports = [
+        block
+        for block in out.stderr.split("Traceback")[1:]
+        if not any(echo in block for echo in echoes)
+    ]
     assert reports == [], out.stderr[-3000:]
     errors = [line for line in out.stderr.splitlines() if line.startswith("flame-jax: error")]
     assert len(errors) == 1, out.stderr[-3000:]
