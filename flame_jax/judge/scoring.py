@@ -57,6 +57,7 @@ from flame_jax.judge.passes import DEFAULT_TOKEN_BUDGET, plan
 from flame_jax.models import Transformer
 from flame_jax.models.decoding import init_cache, left_align
 from flame_jax.models.loss import token_log_likelihood
+from flame_jax.models.transformer import output_weights, unembed
 
 LENGTH_MULTIPLE = 64  # feature rows are padded to a multiple of 64 tokens
 TARGET_MULTIPLE = 16  # option tokens are padded to a multiple of 16: one shape per call
@@ -171,42 +172,28 @@ def prefix_lm_features(
 # --- Log-probabilities ----------------------------------------------------------------------
 
 
-def _is_final_norm(module: Any, method: str) -> bool:
-    return module.name == "final_norm" and method == "__call__"
-
-
 def _forward(
     model: Transformer, params: Any, cache: Any, step: tuple[jax.Array, ...]
 ) -> tuple[jax.Array, Any]:
     """One decoding step: the final hidden states [B, L, D] and the updated cache.
 
-    `step` is (tokens, positions, segment ids, causal-attention flags), each [B, L]. The hidden
-    states are the final norm's output (captured); the logits the model also returns are
-    unused, so XLA drops the [B, L, V] unembedding and `_unembed` computes logits only where
-    they are needed.
+    `step` is (tokens, positions, segment ids, causal-attention flags), each [B, L]. No logits
+    are made here: `_unembed` computes them only where they are needed.
     """
-    _, state = model.apply(
+    hidden, state = model.apply(
         {"params": params, "cache": cache},
         *step,
         decode=True,
-        mutable=["cache", "intermediates"],
-        capture_intermediates=_is_final_norm,
+        return_hidden=True,
+        mutable=["cache"],
     )
-    return state["intermediates"]["final_norm"]["__call__"][0], state["cache"]
+    return hidden, state["cache"]
 
 
 def _unembed(model: Transformer, params: Any, hidden: jax.Array) -> jax.Array:
     """float32 logits [..., V] of final hidden states [..., D], as Transformer.__call__ makes
-    them (tied or separate output embedding, then the final soft-cap)."""
-    config = model.config
-    dtype = config.compute_dtype
-    if config.tie_embeddings:
-        logits = jnp.einsum("...d,vd->...v", hidden, params["embedding"].astype(dtype))
-    else:
-        logits = hidden @ params["unembed"].astype(dtype)
-    logits = logits.astype(jnp.float32)
-    cap = config.final_logit_softcap
-    return logits if cap is None else cap * jnp.tanh(logits / cap)
+    them."""
+    return unembed(model.config, output_weights(model.config, params), hidden)
 
 
 @functools.partial(jax.jit, static_argnames=("model", "chunk"))
