@@ -29,10 +29,48 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Sequence
 
 import pandas as pd
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a bad flag reported as one line (where to look for the usage included)
+    instead of the usage block; subcommands' parsers are of this class too."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+_TF_START_UP_NOTICE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called|I\d{4} )"
+)
+
+
+def _import_tensorflow_quietly() -> None:
+    """Imports TensorFlow (seqio's data pipeline) without its C++ start-up notices on the
+    console: since TF 2.19 they go to file descriptor 2 before absl logging is set up, where
+    TF_CPP_MIN_LOG_LEVEL does not reach ("oneDNN custom operations are on", "Could not find
+    cuda drivers"). Descriptor 2 goes to a temporary file during the import; every line
+    but those INFO notices is passed on."""
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401,PLC0415
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().decode(errors="replace").splitlines():
+                if not _TF_START_UP_NOTICE.match(line):
+                    print(line, file=sys.stderr)
 
 
 def _collection():
@@ -421,7 +459,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _add_convert_parser(commands) -> None:
     conv = commands.add_parser("convert", help="Hugging Face import and export")
-    sub = conv.add_subparsers(dest="command", required=True)
+    sub = conv.add_subparsers(dest="command", metavar="COMMAND", required=True)
     imp = sub.add_parser("hf-to-flame", help="a Hugging Face model folder -> a checkpoint")
     imp.add_argument("--hf_dir", required=True, help="a local model folder, or a hub id")
     imp.add_argument("--output", required=True, help="the folder to write (checkpoints, gin)")
@@ -493,7 +531,7 @@ def _add_judge_flags(cmd: argparse.ArgumentParser, *, many: bool = False) -> Non
 
 def _add_opt_rm_parser(commands) -> None:
     opt = commands.add_parser("opt-rm", help="the Opt-RM tail-patch mixture search")
-    sub = opt.add_subparsers(dest="command", required=True)
+    sub = opt.add_subparsers(dest="command", metavar="COMMAND", required=True)
     patch = sub.add_parser("tailpatch", help="one short fine-tuning run per task, with curves")
     patch.add_argument("--base_checkpoint", required=True, help="a partially trained run")
     patch.add_argument("--target", default="rewardbench", help="rewardbench or demo")
@@ -516,8 +554,8 @@ def _add_opt_rm_parser(commands) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of subcommands)
-    parser = argparse.ArgumentParser(prog="flame-jax", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="group", required=True)
+    parser = _Parser(prog="flame-jax", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
 
     demo = commands.add_parser("demo", help="the main job on its embedded default")
     demo.add_argument("--workdir", default="flame_demo", help="MODEL_DIR of the demo run")
@@ -567,7 +605,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of s
     _add_convert_parser(commands)
 
     mixture = commands.add_parser("mixture", help="list, describe and show tasks and mixtures")
-    sub = mixture.add_subparsers(dest="command", required=True)
+    sub = mixture.add_subparsers(dest="command", metavar="COMMAND", required=True)
     listing = sub.add_parser("list", help="registered mixtures (or tasks with --tasks)")
     listing.add_argument("--tasks", action="store_true")
     listing.add_argument("--json", action="store_true")
@@ -585,7 +623,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915  (one flat table of s
             cmd.add_argument("--seed", type=int, default=0)
 
     data = commands.add_parser("data", help="download and check a data directory; the card")
-    sub = data.add_subparsers(dest="command", required=True)
+    sub = data.add_subparsers(dest="command", metavar="COMMAND", required=True)
     sub.add_parser("cache", help="cache tasks with seqio's Beam job (flame-jax data cache --help)")
     card = sub.add_parser("card", help="the collection card (Markdown), from the registry")
     card.add_argument("--data_dir", default=os.environ.get("FLAME_DATA_DIR"), help="for counts")
@@ -641,9 +679,7 @@ def _plan(argv: Sequence[str]) -> int:
     from flame_jax import configurables  # noqa: PLC0415
     from flame_jax.training import chips, optimizers, planning  # noqa: PLC0415
 
-    parser = argparse.ArgumentParser(
-        prog="flame-jax plan", description=planning.__doc__.split("\n\n")[0]
-    )
+    parser = _Parser(prog="flame-jax plan", description=planning.__doc__.split("\n\n")[0])
     parser.add_argument("--topology", help="a TPU slice, e.g. v5p-512 (256 chips), v4-256")
     parser.add_argument("--devices", type=int, help="device count, instead of --topology")
     parser.add_argument("--chip", choices=sorted(chips.CHIPS), help="with --devices: the HBM")
@@ -723,7 +759,7 @@ def _data_cache(argv: Sequence[str]) -> int:
 
     from flame_jax.data import cache  # noqa: PLC0415
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="flame-jax data cache",
         description="Cache a task or a mixture's tasks with seqio's Apache Beam job.",
         epilog="Other options go to Beam, e.g. --project P --region R --temp_location gs://B/tmp "
@@ -831,6 +867,7 @@ def error_message(error: BaseException) -> str:
 def _run(handler, args) -> int:
     """Runs a subcommand; a user error (bad input, flag, file or path) is one line on stderr
     and exit status 2, never a traceback."""
+    _import_tensorflow_quietly()
     try:
         return handler(args)
     except (KeyError, ValueError, RuntimeError, OSError) as e:

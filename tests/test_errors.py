@@ -239,3 +239,34 @@ def test_a_bad_row_met_while_training_is_named(capsys, train_argv, tmp_path, sha
         "--gin.TASK_FEATURE_LENGTHS={'inputs': 1024, 'targets': 16}",
     ]
     _fails(capsys, argv, "harmless-base/train.jsonl.gz, row 4, field 'chosen'")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["judge", "--checkpoint", "c", "--task", "t", "--output", "o", "--bogus"], "--bogus"),
+        (["nosuch"], "argument COMMAND: invalid choice: 'nosuch'"),
+        (["convert", "flame-to-hf"], "required: --checkpoint, --output"),
+    ],
+)
+def test_a_bad_flag_is_one_line_with_where_to_look(capsys, argv, expected):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert expected in err and err.endswith("--help)"), err
+
+
+def test_the_console_stays_quiet():
+    """No TensorFlow start-up notices (oneDNN, cudart, absl) on a command's stderr."""
+    out = subprocess.run(
+        [sys.executable, "-m", "flame_jax.cli", "mixture", "list"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "flame" in out.stdout
+    assert out.stderr == "", out.stderr[-3000:]
